@@ -1,0 +1,1 @@
+//! Layered assembly and the offline composer.

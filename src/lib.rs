@@ -1,0 +1,23 @@
+//! Proofline: grounded, policy-checked 1:1 B2B outreach.
+//!
+//! # Layout
+//! - `model`: domain types (brief, draft, finding, route, lineage). No IO.
+//! - `brief`: the input contract (seed 5.2): validation with field paths.
+//! - `library`: the versioned prompt/component/proof/policy library and its
+//!   loader (the only module that reads library files).
+//! - `compose`: layered assembly with minijinja and the offline composer.
+//! - `checks`: grounding, red-line and tone checks. Pure.
+//! - `route`: risk-based routing. Pure.
+//! - `llm`: the OpenAI-compatible generator, its retry policy and limiter.
+//! - `engine`: the pipeline brief → draft → checks → route → lineage.
+//! - `store`: persistence (the only module that knows sled).
+//! - `grpc`: tonic services (the only module that knows protobuf).
+//! - `http`: /healthz, /metrics and the console.
+//! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
+
+pub mod checks;
+pub mod compose;
+pub mod library;
+pub mod llm;
+pub mod model;
+pub mod route;

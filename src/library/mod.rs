@@ -1,0 +1,3 @@
+//! The versioned library.
+
+pub mod item;
