@@ -15,9 +15,17 @@
 //! - `http`: /healthz, /metrics and the console.
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
 
+pub mod app;
+pub mod brief;
 pub mod checks;
 pub mod compose;
+pub mod config;
+pub mod engine;
+pub mod grpc;
+pub mod http;
 pub mod library;
 pub mod llm;
+pub mod metrics;
 pub mod model;
 pub mod route;
+pub mod store;

@@ -1,1 +1,261 @@
-fn main() {}
+//! The `proofline` command line: serve, generate, check, eval.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use proofline::app::{self, Listeners};
+use proofline::compose::Selector;
+use proofline::config::Config;
+use proofline::engine::{EngineError, GenerateCommand};
+use proofline::model::{AccountBrief, Channel, Draft};
+use proofline::store::Store;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "proofline",
+    version,
+    about = "Grounded, policy-checked 1:1 B2B outreach"
+)]
+struct Cli {
+    /// Config file (TOML). Default: ./proofline.toml when present.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gRPC and HTTP servers.
+    Serve {
+        #[arg(long)]
+        grpc_addr: Option<String>,
+        #[arg(long)]
+        http_addr: Option<String>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Library directory, or "bundled" for the embedded library.
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// Generate drafts for one brief, without a server, and print them.
+    Generate {
+        /// A brief in the shared/eval brief JSON format.
+        brief: PathBuf,
+        /// Channels (comma-separated): email, linkedin_connection,
+        /// linkedin_message, landing_page, call_script. Default: all.
+        #[arg(long, value_delimiter = ',')]
+        channels: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        library: Option<String>,
+    },
+}
+
+fn config_with(cli_config: Option<&Path>) -> anyhow::Result<Config> {
+    Config::load(cli_config)
+        .map_err(|errs| anyhow::anyhow!("invalid configuration:\n  {}", errs.join("\n  ")))
+}
+
+/// Parse a brief file, naming the field path on errors.
+fn read_brief(path: &Path) -> anyhow::Result<AccountBrief> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| anyhow::anyhow!("{}: brief.{}: {}", path.display(), e.path(), e.inner()))
+}
+
+fn print_draft(d: &Draft) {
+    println!(
+        "== {} [{}] route={} ({})",
+        d.channel,
+        d.draft_id,
+        d.route.as_str(),
+        d.reasons
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if let Some(s) = &d.text.subject {
+        println!("Subject: {s}");
+    }
+    println!("{}\n", d.text.body);
+    if d.findings.is_empty() {
+        println!("findings: none");
+    }
+    for f in &d.findings {
+        println!(
+            "finding: {} {}@{} {:?} {}[{}..{}] \"{}\": {}",
+            f.check,
+            f.rule_id,
+            f.rule_version,
+            f.severity,
+            f.span.part.as_str(),
+            f.span.start,
+            f.span.end,
+            f.excerpt,
+            f.message
+        );
+    }
+    println!(
+        "lineage: brief {} library {} generator {} items {}\n",
+        &d.lineage.brief_hash[..12],
+        d.lineage.library_commit,
+        d.lineage.generator.kind,
+        d.lineage
+            .items
+            .iter()
+            .map(|i| format!("{}@{}", i.id, i.version))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            grpc_addr,
+            http_addr,
+            data_dir,
+            library,
+        } => {
+            let mut cfg = config_with(cli.config.as_deref())?;
+            if let Some(a) = grpc_addr {
+                cfg.server.grpc_addr = a;
+            }
+            if let Some(a) = http_addr {
+                cfg.server.http_addr = a;
+            }
+            if let Some(d) = data_dir {
+                cfg.server.data_dir = d;
+            }
+            if let Some(l) = library {
+                cfg.server.library = l;
+            }
+            cfg.validate()
+                .map_err(|e| anyhow::anyhow!("invalid configuration:\n  {}", e.join("\n  ")))?;
+            std::fs::create_dir_all(&cfg.server.data_dir)
+                .with_context(|| format!("creating data dir {}", cfg.server.data_dir.display()))?;
+            let store = Store::open(&cfg.server.data_dir).context("opening the store")?;
+            let engine = app::build_engine(&cfg, store).map_err(|e| {
+                anyhow::anyhow!("the library failed to load:\n  {}", e.join("\n  "))
+            })?;
+            let engine = Arc::new(engine);
+            let grpc = tokio::net::TcpListener::bind(&cfg.server.grpc_addr)
+                .await
+                .with_context(|| format!("binding gRPC on {}", cfg.server.grpc_addr))?;
+            let http = tokio::net::TcpListener::bind(&cfg.server.http_addr)
+                .await
+                .with_context(|| format!("binding HTTP on {}", cfg.server.http_addr))?;
+            // One parseable line for scripts and tests that bind port 0.
+            println!(
+                "proofline listening grpc={} http={} library={} data={}",
+                grpc.local_addr()?,
+                http.local_addr()?,
+                engine.snapshot().library.commit(),
+                cfg.server.data_dir.display()
+            );
+            app::run(
+                engine,
+                Listeners { grpc, http },
+                cfg.server.batch_concurrency,
+                shutdown_signal(),
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate {
+            brief,
+            channels,
+            json,
+            library,
+        } => {
+            let mut cfg = config_with(cli.config.as_deref())?;
+            if let Some(l) = library {
+                cfg.server.library = l;
+            }
+            let brief = read_brief(&brief)?;
+            let channels = channels
+                .iter()
+                .map(|c| {
+                    Channel::parse(c.trim())
+                        .ok_or_else(|| anyhow::anyhow!("--channels: unknown channel '{c}'"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let engine = app::build_engine(&cfg, Store::temporary()?).map_err(|e| {
+                anyhow::anyhow!("the library failed to load:\n  {}", e.join("\n  "))
+            })?;
+            let outcome = engine
+                .generate(GenerateCommand {
+                    tenant: "default".into(),
+                    request_id: ulid::Ulid::new().to_string(),
+                    brief,
+                    channels,
+                    idempotency_key: None,
+                    selector: Selector::default(),
+                    deadline: None,
+                })
+                .await;
+            match outcome {
+                Ok(o) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&o.drafts)?);
+                    } else {
+                        o.drafts.iter().for_each(print_draft);
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(EngineError::InvalidInput { violations }) => {
+                    for v in violations {
+                        eprintln!("invalid: {v}");
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => bail!(e),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,606 @@
+//! The pipeline: brief → plan → generate → check → route → lineage → store.
+//!
+//! Owns the order of operations and the invariants that span modules:
+//! - a brief that breaks the input contract is refused before anything is
+//!   generated or stored;
+//! - every draft is checked on its final text before it is routed, and
+//!   routing fails closed;
+//! - a response is returned only after its drafts are flushed to disk;
+//! - a request runs entirely on the library snapshot it started with, so a
+//!   reload never mixes versions inside one request.
+
+use crate::brief::{self, Screening, Violation};
+use crate::checks::{CheckInput, CheckPolicies, Pipeline};
+use crate::compose::{self, Selector};
+use crate::library::Library;
+use crate::metrics::Metrics;
+use crate::model::{
+    AccountBrief, Channel, Draft, DraftStatus, DraftText, Finding, GeneratorInfo, ItemKind,
+    ItemRef, Lineage, ProofFact, Route, RouteReason, TokenUsage,
+};
+use crate::route::{self, RouteInput, UsedItem};
+use crate::store::{Store, StoreError, StoredRequest};
+use arc_swap::ArcSwap;
+use chrono::{NaiveDate, SecondsFormat, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::time::Instant;
+
+/// Policy files the checks are built from.
+pub const CHECK_POLICY_STEMS: [&str; 3] = ["red_lines", "voice", "channel_limits"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("invalid input: {}", violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))]
+    InvalidInput { violations: Vec<Violation> },
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("generation failed: {message}")]
+    Generation {
+        code: GenerationFailure,
+        message: String,
+    },
+    #[error("deadline exceeded: {stage}")]
+    DeadlineExceeded { stage: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {message}")]
+    Internal { message: String },
+}
+
+/// Why a generator could not produce a draft at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenerationFailure {
+    /// The provider refused (bad request, auth, quota): retrying won't help.
+    Rejected,
+    /// The provider is unavailable or rate limited past our retries.
+    Unavailable,
+    /// The template or plan could not be built.
+    Compose,
+}
+
+impl EngineError {
+    pub fn invalid(
+        field: impl Into<String>,
+        rule: &'static str,
+        message: impl Into<String>,
+    ) -> EngineError {
+        EngineError::InvalidInput {
+            violations: vec![Violation {
+                field: field.into(),
+                rule,
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+/// Everything derived from one library version: the library, its compiled
+/// checks and the policy items they came from.
+pub struct Snapshot {
+    pub library: Library,
+    pub pipeline: Pipeline,
+    pub policy_items: Vec<ItemRef>,
+    pub loaded_at: String,
+}
+
+impl Snapshot {
+    /// Build the checks from the library's policy files. Every problem is
+    /// reported, not the first.
+    pub fn build(library: Library) -> Result<Snapshot, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut raw = Vec::new();
+        let mut policy_items = Vec::new();
+        for stem in CHECK_POLICY_STEMS.into_iter().chain(["routing"]) {
+            match library.policy(stem) {
+                Some(p) => {
+                    raw.push(p.raw.clone());
+                    policy_items.push(ItemRef {
+                        kind: ItemKind::Policy,
+                        id: p.meta.id.clone(),
+                        version: p.meta.version.clone(),
+                    });
+                }
+                None => problems.push(format!("policies/{stem}.toml: missing")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let policies = CheckPolicies::from_sources(&raw[0], &raw[1], &raw[2])
+            .map_err(|errs| errs.into_iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+        Ok(Snapshot {
+            pipeline: Pipeline::new(&policies),
+            library,
+            policy_items,
+            loaded_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        })
+    }
+
+    /// The approved proofs a brief refers to, for the checks.
+    pub fn proof_facts(&self, brief: &AccountBrief) -> Vec<ProofFact> {
+        brief
+            .proof_point_ids
+            .iter()
+            .filter_map(|id| {
+                self.library.proof(id).map(|p| ProofFact {
+                    id: id.clone(),
+                    text: p.text.clone(),
+                    source: p.source.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Run every check on the final text.
+    pub fn check(
+        &self,
+        brief: &AccountBrief,
+        channel: Channel,
+        proofs: &[ProofFact],
+        competitors: &[String],
+        text: &DraftText,
+    ) -> Vec<Finding> {
+        self.pipeline.run(&CheckInput {
+            channel,
+            brief,
+            proofs,
+            competitors,
+            draft: text,
+        })
+    }
+
+    /// Library-dependent input rules: every proof id exists, is not expired
+    /// and is allowed for the account's segment.
+    pub fn validate_proofs(&self, brief: &AccountBrief, today: NaiveDate) -> Vec<Violation> {
+        let mut out = Vec::new();
+        for (i, id) in brief.proof_point_ids.iter().enumerate() {
+            let field = format!("brief.proof_point_ids[{i}]");
+            let Some(proof) = self.library.proof(id) else {
+                out.push(Violation {
+                    field,
+                    rule: "unknown_proof",
+                    message: format!("'{id}' is not in the proof library"),
+                });
+                continue;
+            };
+            if proof.meta.is_expired(today) {
+                out.push(Violation {
+                    field,
+                    rule: "expired_proof",
+                    message: format!(
+                        "'{id}' expired on {}",
+                        proof
+                            .meta
+                            .expires
+                            .map(|d| d.to_string())
+                            .unwrap_or_default()
+                    ),
+                });
+                continue;
+            }
+            if let Err(m) = proof
+                .meta
+                .allowed
+                .allows(&brief.industry, brief.tier, &brief.region)
+            {
+                out.push(Violation {
+                    field,
+                    rule: "proof_not_allowed",
+                    message: format!(
+                        "'{id}' is not approved for this account's {m:?} ({} / tier {} / {})",
+                        brief.industry, brief.tier, brief.region
+                    )
+                    .to_lowercase(),
+                });
+            }
+        }
+        out
+    }
+
+    fn used_items(&self, items: &[ItemRef]) -> Vec<UsedItem> {
+        items
+            .iter()
+            .map(|item| match self.library.item_meta(item) {
+                Some(meta) => UsedItem {
+                    item: item.clone(),
+                    trusted: meta.is_trusted(),
+                    risk: meta.risk,
+                },
+                // An item we cannot describe is not trusted.
+                None => UsedItem {
+                    item: item.clone(),
+                    trusted: false,
+                    risk: crate::library::item::Risk::High,
+                },
+            })
+            .collect()
+    }
+}
+
+/// A request to generate drafts.
+#[derive(Debug, Clone)]
+pub struct GenerateCommand {
+    pub tenant: String,
+    pub request_id: String,
+    pub brief: AccountBrief,
+    pub channels: Vec<Channel>,
+    pub idempotency_key: Option<String>,
+    pub selector: Selector,
+    pub deadline: Option<Instant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GenerateOutcome {
+    pub request_id: String,
+    pub drafts: Vec<Draft>,
+    pub replayed: bool,
+}
+
+/// What a generator hands back for one channel.
+pub struct Generated {
+    pub text: DraftText,
+    pub items: Vec<ItemRef>,
+    pub info: GeneratorInfo,
+    pub usage: TokenUsage,
+    /// Problems that should send the draft to review (e.g. findings left after
+    /// the last reask).
+    pub issues: Vec<RouteReason>,
+}
+
+/// Which generator writes the variable parts.
+#[derive(Clone, Default)]
+pub enum Generator {
+    /// The deterministic offline composer (the embedded default).
+    #[default]
+    Offline,
+}
+
+impl Generator {
+    async fn generate(
+        &self,
+        snap: &Snapshot,
+        brief: &AccountBrief,
+        channel: Channel,
+        selector: &Selector,
+        _deadline: Option<Instant>,
+    ) -> Result<Generated, EngineError> {
+        let compose_err = |e: compose::ComposeError| EngineError::Generation {
+            code: GenerationFailure::Compose,
+            message: e.to_string(),
+        };
+        match self {
+            Generator::Offline => {
+                let plan =
+                    compose::plan(&snap.library, brief, channel, selector).map_err(compose_err)?;
+                let slots = compose::offline_slots(&snap.library, &plan, brief);
+                let text =
+                    compose::render(&snap.library, &plan, brief, &slots).map_err(compose_err)?;
+                Ok(Generated {
+                    text,
+                    items: plan.items.clone(),
+                    info: GeneratorInfo::offline(),
+                    usage: TokenUsage::default(),
+                    issues: Vec::new(),
+                })
+            }
+        }
+    }
+}
+
+/// Serialises concurrent requests that share an idempotency key, so the same
+/// key never generates twice.
+#[derive(Default)]
+struct KeyedLocks {
+    inner: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KeyedLocks {
+    fn get(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.inner.lock().expect("lock map poisoned");
+        // Drop entries nobody holds, so the map stays small.
+        if map.len() > 1024 {
+            map.retain(|_, v| Arc::strong_count(v) > 1);
+        }
+        map.entry(key.to_string()).or_default().clone()
+    }
+}
+
+pub struct Engine {
+    snapshot: ArcSwap<Snapshot>,
+    store: Store,
+    generator: Generator,
+    locks: KeyedLocks,
+    metrics: Arc<Metrics>,
+}
+
+/// sha256 of the brief's canonical JSON.
+pub fn brief_hash(brief: &AccountBrief) -> String {
+    let json = serde_json::to_vec(brief).expect("brief serializes");
+    hex::encode(Sha256::digest(&json))
+}
+
+fn now_rfc3339() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl Engine {
+    pub fn new(
+        snapshot: Snapshot,
+        store: Store,
+        generator: Generator,
+        metrics: Arc<Metrics>,
+    ) -> Engine {
+        Engine {
+            snapshot: ArcSwap::from_pointee(snapshot),
+            store,
+            generator,
+            locks: KeyedLocks::default(),
+            metrics,
+        }
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
+    }
+
+    /// Swap in a new, fully built library snapshot. Requests in flight keep the
+    /// one they started with.
+    pub fn swap_snapshot(&self, snap: Snapshot) {
+        self.snapshot.store(Arc::new(snap));
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The idempotency key for a request: the caller's, or one derived from
+    /// account + trigger kind + trigger window start + channels (seed 4.5).
+    pub fn idempotency_key(cmd: &GenerateCommand, channels: &[Channel]) -> String {
+        match &cmd.idempotency_key {
+            Some(k) if !k.is_empty() => format!("k:{k}"),
+            _ => format!(
+                "d:{}|{}|{}|{}",
+                cmd.brief.account_key(),
+                cmd.brief.trigger.kind,
+                cmd.brief.trigger.occurred_on,
+                channels
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+
+    pub async fn generate(&self, cmd: GenerateCommand) -> Result<GenerateOutcome, EngineError> {
+        let started = std::time::Instant::now();
+        let result = self.generate_inner(cmd).await;
+        self.metrics.observe_generate(&result, started.elapsed());
+        result
+    }
+
+    async fn generate_inner(&self, cmd: GenerateCommand) -> Result<GenerateOutcome, EngineError> {
+        let today = Utc::now().date_naive();
+        let snap = self.snapshot();
+        let mut violations = brief::validate(&cmd.brief, Screening::Full, Some(today))
+            .err()
+            .unwrap_or_default();
+        violations.extend(snap.validate_proofs(&cmd.brief, today));
+        if !violations.is_empty() {
+            return Err(EngineError::InvalidInput { violations });
+        }
+        let mut channels = if cmd.channels.is_empty() {
+            Channel::ALL.to_vec()
+        } else {
+            cmd.channels.clone()
+        };
+        channels.sort();
+        channels.dedup();
+        let key = Self::idempotency_key(&cmd, &channels);
+        let hash = brief_hash(&cmd.brief);
+
+        let lock = self.locks.get(&key);
+        let _guard = lock.lock().await;
+        if let Some(prior) = self.store.get_request(&cmd.tenant, &key)? {
+            if key.starts_with("k:") && prior.brief_hash != hash {
+                return Err(EngineError::Conflict {
+                    message: format!(
+                        "idempotency key '{}' was used earlier (request {}) with a different brief",
+                        cmd.idempotency_key.as_deref().unwrap_or_default(),
+                        prior.request_id
+                    ),
+                });
+            }
+            let mut drafts = Vec::with_capacity(prior.draft_ids.len());
+            for id in &prior.draft_ids {
+                let d = self.store.get_draft(&cmd.tenant, id)?.ok_or_else(|| {
+                    EngineError::Internal {
+                        message: format!("draft {id} of request {} is missing", prior.request_id),
+                    }
+                })?;
+                drafts.push(d);
+            }
+            return Ok(GenerateOutcome {
+                request_id: prior.request_id,
+                drafts,
+                replayed: true,
+            });
+        }
+
+        let futures = channels
+            .iter()
+            .map(|&channel| self.produce(&snap, &cmd, channel, &hash));
+        let drafts = futures::future::try_join_all(futures).await?;
+        let stored = StoredRequest {
+            request_id: cmd.request_id.clone(),
+            idempotency_key: key,
+            brief_hash: hash,
+            draft_ids: drafts.iter().map(|d| d.draft_id.clone()).collect(),
+            created_at: now_rfc3339(),
+        };
+        if cmd.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(EngineError::DeadlineExceeded {
+                stage: "before storing drafts".into(),
+            });
+        }
+        self.store
+            .put_generation(&cmd.tenant, &stored, &drafts)
+            .await?;
+        for d in &drafts {
+            self.metrics.observe_draft(d);
+        }
+        Ok(GenerateOutcome {
+            request_id: cmd.request_id,
+            drafts,
+            replayed: false,
+        })
+    }
+
+    async fn produce(
+        &self,
+        snap: &Snapshot,
+        cmd: &GenerateCommand,
+        channel: Channel,
+        hash: &str,
+    ) -> Result<Draft, EngineError> {
+        let generated = self
+            .generator
+            .generate(snap, &cmd.brief, channel, &cmd.selector, cmd.deadline)
+            .await?;
+        let proofs = snap.proof_facts(&cmd.brief);
+        let findings = snap.check(&cmd.brief, channel, &proofs, &[], &generated.text);
+        let mut items = generated.items.clone();
+        items.extend(snap.policy_items.iter().cloned());
+        items.sort();
+        items.dedup();
+        let used = snap.used_items(&items);
+        let (route, reasons) = route::decide(
+            snap.library.routing(),
+            &RouteInput {
+                brief: &cmd.brief,
+                channel,
+                findings: &findings,
+                items: &used,
+                checked: true,
+                generation_issues: &generated.issues,
+            },
+        );
+        Ok(Draft {
+            draft_id: ulid::Ulid::new().to_string(),
+            request_id: cmd.request_id.clone(),
+            tenant: cmd.tenant.clone(),
+            account_id: cmd.brief.account_key().to_string(),
+            channel,
+            text: generated.text,
+            findings,
+            status: match route {
+                Route::AutoSend => DraftStatus::AutoApproved,
+                Route::HumanReview => DraftStatus::PendingReview,
+            },
+            route,
+            reasons,
+            lineage: Lineage {
+                brief_hash: hash.to_string(),
+                library_commit: snap.library.commit().to_string(),
+                items,
+                generator: generated.info,
+                usage: generated.usage,
+                experiment: String::new(),
+                arm: String::new(),
+            },
+            created_at: now_rfc3339(),
+            version: 1,
+            parent_draft_id: String::new(),
+        })
+    }
+
+    pub fn get_draft(&self, tenant: &str, draft_id: &str) -> Result<Draft, EngineError> {
+        self.store
+            .get_draft(tenant, draft_id)?
+            .ok_or_else(|| EngineError::NotFound {
+                what: format!("draft {draft_id}"),
+            })
+    }
+
+    /// Check a draft someone else wrote. `proofs` inline take precedence;
+    /// otherwise the brief's proof ids are looked up in the library.
+    pub fn check_draft(
+        &self,
+        brief: &AccountBrief,
+        channel: Channel,
+        text: &DraftText,
+        inline_proofs: Vec<ProofFact>,
+        competitors: &[String],
+    ) -> Result<CheckResult, EngineError> {
+        let mut violations = brief::validate(brief, Screening::Structure, None)
+            .err()
+            .unwrap_or_default();
+        if channel.has_subject() != text.subject.is_some()
+            && text.subject.as_deref().is_some_and(|s| !s.is_empty())
+        {
+            violations.push(Violation {
+                field: "draft.subject".into(),
+                rule: "subject_channel",
+                message: format!("{channel} drafts have no subject"),
+            });
+        }
+        if text.body.trim().is_empty() {
+            violations.push(Violation {
+                field: "draft.body".into(),
+                rule: "required",
+                message: "is required".into(),
+            });
+        }
+        let snap = self.snapshot();
+        let proofs = if inline_proofs.is_empty() {
+            for (i, id) in brief.proof_point_ids.iter().enumerate() {
+                if snap.library.proof(id).is_none() {
+                    violations.push(Violation {
+                        field: format!("brief.proof_point_ids[{i}]"),
+                        rule: "unknown_proof",
+                        message: format!(
+                            "'{id}' is not in the proof library; pass the proof inline"
+                        ),
+                    });
+                }
+            }
+            snap.proof_facts(brief)
+        } else {
+            inline_proofs
+        };
+        if !violations.is_empty() {
+            return Err(EngineError::InvalidInput { violations });
+        }
+        let findings = snap.check(brief, channel, &proofs, competitors, text);
+        let (route, reasons) = route::decide(
+            snap.library.routing(),
+            &RouteInput {
+                brief,
+                channel,
+                findings: &findings,
+                items: &[],
+                checked: true,
+                generation_issues: &[],
+            },
+        );
+        Ok(CheckResult {
+            findings,
+            route,
+            reasons,
+        })
+    }
+}
+
+pub struct CheckResult {
+    pub findings: Vec<Finding>,
+    pub route: Route,
+    pub reasons: Vec<RouteReason>,
+}

@@ -1,0 +1,178 @@
+//! Persistence: the only module that knows sled.
+//!
+//! Owns: drafts, the idempotency index and the per-account index. Writes that
+//! belong together go in one sled transaction, and every write a caller is
+//! told about is flushed to disk before the call returns (sled buffers writes;
+//! an acknowledged draft must survive a crash).
+//!
+//! Keys are prefixed with the tenant so tenants never see each other's data.
+
+use crate::model::Draft;
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store I/O: {0}")]
+    Io(#[from] sled::Error),
+    #[error("stored record is corrupt: {detail}")]
+    Corrupt { detail: String },
+}
+
+impl From<TransactionError<StoreError>> for StoreError {
+    fn from(e: TransactionError<StoreError>) -> Self {
+        match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => StoreError::Io(e),
+        }
+    }
+}
+
+/// What an idempotency key points at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRequest {
+    pub request_id: String,
+    pub idempotency_key: String,
+    pub brief_hash: String,
+    pub draft_ids: Vec<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    drafts: sled::Tree,
+    requests: sled::Tree,
+    by_account: sled::Tree,
+}
+
+fn key(tenant: &str, id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(tenant.len() + 1 + id.len());
+    k.extend_from_slice(tenant.as_bytes());
+    k.push(0);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        detail: e.to_string(),
+    })
+}
+
+fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("domain types always serialize")
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
+        Ok(Store {
+            drafts: db.open_tree("drafts")?,
+            requests: db.open_tree("requests")?,
+            by_account: db.open_tree("by_account")?,
+            db,
+        })
+    }
+
+    /// Record one generation: its drafts and its idempotency key, atomically,
+    /// then flush. Returns only once the data is on disk.
+    pub async fn put_generation(
+        &self,
+        tenant: &str,
+        request: &StoredRequest,
+        drafts: &[Draft],
+    ) -> Result<(), StoreError> {
+        (&self.drafts, &self.requests, &self.by_account).transaction(|(d, r, a)| {
+            for draft in drafts {
+                d.insert(key(tenant, &draft.draft_id), encode(draft))?;
+                let account_key = format!(
+                    "{}\0{}\0{}",
+                    draft.account_id, draft.created_at, draft.draft_id
+                );
+                a.insert(key(tenant, &account_key), draft.channel.as_str().as_bytes())?;
+            }
+            r.insert(key(tenant, &request.idempotency_key), encode(request))?;
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })?;
+        self.flush().await
+    }
+
+    /// Store one draft (a new version, or a status change), then flush.
+    pub async fn put_draft(&self, tenant: &str, draft: &Draft) -> Result<(), StoreError> {
+        self.drafts
+            .insert(key(tenant, &draft.draft_id), encode(draft))?;
+        self.flush().await
+    }
+
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    pub fn get_draft(&self, tenant: &str, draft_id: &str) -> Result<Option<Draft>, StoreError> {
+        self.drafts
+            .get(key(tenant, draft_id))?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    pub fn get_request(
+        &self,
+        tenant: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<StoredRequest>, StoreError> {
+        self.requests
+            .get(key(tenant, idempotency_key))?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    /// Drafts of one account, oldest first.
+    pub fn account_drafts(&self, tenant: &str, account_id: &str) -> Result<Vec<Draft>, StoreError> {
+        let prefix = key(tenant, &format!("{account_id}\0"));
+        let mut out = Vec::new();
+        for kv in self.by_account.scan_prefix(prefix) {
+            let (k, _) = kv?;
+            let id = k.rsplit(|b| *b == 0).next().unwrap_or_default();
+            let id = String::from_utf8_lossy(id);
+            if let Some(d) = self.get_draft(tenant, &id)? {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of stored drafts across tenants (for metrics and tests).
+    pub fn draft_count(&self) -> usize {
+        self.drafts.len()
+    }
+
+    /// Every draft of a tenant (admin and tests; not for hot paths).
+    pub fn all_drafts(&self, tenant: &str) -> Result<Vec<Draft>, StoreError> {
+        let mut prefix = tenant.as_bytes().to_vec();
+        prefix.push(0);
+        self.drafts
+            .scan_prefix(prefix)
+            .map(|kv| decode(&kv?.1))
+            .collect()
+    }
+}
+
+impl Store {
+    /// A throwaway store that lives until dropped (one-shot CLI runs).
+    pub fn temporary() -> Result<Store, StoreError> {
+        let db = sled::Config::new().temporary(true).open()?;
+        Ok(Store {
+            drafts: db.open_tree("drafts")?,
+            requests: db.open_tree("requests")?,
+            by_account: db.open_tree("by_account")?,
+            db,
+        })
+    }
+}
