@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need, then runs every test.
+# Used by .ci/run and by developers on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+# Python client tests: grpcio and friends in a local virtualenv.
+log "python test dependencies"
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+log "format and lint"
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+
+log "rust tests"
+cargo test --locked --all-targets
+
+log "python client tests"
+cargo build --locked --bin proofline
+PROOFLINE_BIN="$PWD/target/debug/proofline" .venv/bin/python -m pytest -q tests/python

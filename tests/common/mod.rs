@@ -1,0 +1,135 @@
+//! Test support: the real server, in process, on 127.0.0.1:0, with the real
+//! tonic client.
+#![allow(dead_code)]
+
+use proofline::app::{self, Listeners};
+use proofline::config::Config;
+use proofline::engine::Engine;
+use proofline::grpc::convert::brief_to_pb;
+use proofline::grpc::pb;
+use proofline::grpc::pb::personalization_client::PersonalizationClient;
+use proofline::model::AccountBrief;
+use proofline::store::Store;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct TestServer {
+    pub grpc: SocketAddr,
+    pub http: SocketAddr,
+    pub engine: Arc<Engine>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    /// Start on `data_dir` with the repository's library.
+    pub async fn start(data_dir: &Path) -> TestServer {
+        let mut cfg = Config::default();
+        cfg.server.library = repo().display().to_string();
+        cfg.server.data_dir = data_dir.to_path_buf();
+        Self::start_with(cfg).await
+    }
+
+    pub async fn start_with(cfg: Config) -> TestServer {
+        let store = Store::open(&cfg.server.data_dir).expect("store opens");
+        let engine = Arc::new(app::build_engine(&cfg, store).expect("engine builds"));
+        let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (grpc_addr, http_addr) = (grpc.local_addr().unwrap(), http.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(app::run(
+            engine.clone(),
+            Listeners { grpc, http },
+            4,
+            async {
+                let _ = rx.await;
+            },
+        ));
+        TestServer {
+            grpc: grpc_addr,
+            http: http_addr,
+            engine,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.grpc))
+            .unwrap()
+            .connect()
+            .await
+            .expect("connects")
+    }
+
+    pub async fn client(&self) -> PersonalizationClient<Channel> {
+        PersonalizationClient::new(self.channel().await)
+    }
+
+    /// Stop and wait until both ports are drained and the store is flushed.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    /// A plain HTTP/1.1 GET; returns (status, body).
+    pub async fn http_get(&self, path: &str) -> (u16, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(self.http).await.unwrap();
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.http
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.unwrap();
+        let text = String::from_utf8_lossy(&buf).to_string();
+        let status = text[9..12].parse().unwrap();
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|x| x.1.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+}
+
+/// Every example brief: (file name, brief).
+pub fn example_briefs() -> Vec<(String, AccountBrief)> {
+    let mut v: Vec<_> = std::fs::read_dir(repo().join("examples/briefs"))
+        .expect("examples/briefs exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    v.sort();
+    v.into_iter()
+        .map(|p| {
+            let brief: AccountBrief = serde_json::from_str(&std::fs::read_to_string(&p).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p.file_name().unwrap().to_string_lossy().to_string(), brief)
+        })
+        .collect()
+}
+
+pub fn pb_brief(b: &AccountBrief) -> pb::AccountBrief {
+    brief_to_pb(b)
+}
+
+/// The field paths named by an INVALID_ARGUMENT status's BadRequest details.
+pub fn violation_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
