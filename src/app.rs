@@ -75,3 +75,52 @@ pub async fn run(
     engine.store().flush().await?;
     Ok(())
 }
+
+/// A server running inside this process (tests, benchmarks, embedding).
+pub struct RunningServer {
+    pub grpc: std::net::SocketAddr,
+    pub http: std::net::SocketAddr,
+    pub engine: Arc<Engine>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl RunningServer {
+    /// Build the engine from `cfg` and serve it on the configured addresses
+    /// (port 0 picks a free port; read `grpc` and `http` for the real ones).
+    pub async fn start(cfg: &Config) -> anyhow::Result<RunningServer> {
+        std::fs::create_dir_all(&cfg.server.data_dir)?;
+        let store = Store::open(&cfg.server.data_dir)?;
+        let engine = Arc::new(build_engine(cfg, store).map_err(|e| anyhow::anyhow!(e.join("\n")))?);
+        let grpc = TcpListener::bind(&cfg.server.grpc_addr).await?;
+        let http = TcpListener::bind(&cfg.server.http_addr).await?;
+        let (grpc_addr, http_addr) = (grpc.local_addr()?, http.local_addr()?);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(run(
+            engine.clone(),
+            Listeners { grpc, http },
+            cfg.server.batch_concurrency,
+            async {
+                let _ = rx.await;
+            },
+        ));
+        Ok(RunningServer {
+            grpc: grpc_addr,
+            http: http_addr,
+            engine,
+            stop: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Stop, drain both ports and flush the store.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
+    }
+}

@@ -2,19 +2,28 @@
 //! tonic client.
 #![allow(dead_code)]
 
-use proofline::app::{self, Listeners};
+use proofline::app::RunningServer;
 use proofline::config::Config;
 use proofline::engine::Engine;
 use proofline::grpc::convert::brief_to_pb;
 use proofline::grpc::pb;
 use proofline::grpc::pb::personalization_client::PersonalizationClient;
 use proofline::model::AccountBrief;
-use proofline::store::Store;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::sync::oneshot;
 use tonic::transport::Channel;
+
+/// Loopback ports chosen by the OS, the repository's library, `data_dir`.
+pub fn test_config(data_dir: &Path) -> Config {
+    let mut cfg = Config::default();
+    cfg.server.grpc_addr = "127.0.0.1:0".into();
+    cfg.server.http_addr = "127.0.0.1:0".into();
+    cfg.server.library = repo().display().to_string();
+    cfg.server.data_dir = data_dir.to_path_buf();
+    cfg.server.batch_concurrency = 4;
+    cfg
+}
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,40 +33,22 @@ pub struct TestServer {
     pub grpc: SocketAddr,
     pub http: SocketAddr,
     pub engine: Arc<Engine>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    inner: RunningServer,
 }
 
 impl TestServer {
     /// Start on `data_dir` with the repository's library.
     pub async fn start(data_dir: &Path) -> TestServer {
-        let mut cfg = Config::default();
-        cfg.server.library = repo().display().to_string();
-        cfg.server.data_dir = data_dir.to_path_buf();
-        Self::start_with(cfg).await
+        Self::start_with(test_config(data_dir)).await
     }
 
     pub async fn start_with(cfg: Config) -> TestServer {
-        let store = Store::open(&cfg.server.data_dir).expect("store opens");
-        let engine = Arc::new(app::build_engine(&cfg, store).expect("engine builds"));
-        let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (grpc_addr, http_addr) = (grpc.local_addr().unwrap(), http.local_addr().unwrap());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(app::run(
-            engine.clone(),
-            Listeners { grpc, http },
-            4,
-            async {
-                let _ = rx.await;
-            },
-        ));
+        let inner = RunningServer::start(&cfg).await.expect("server starts");
         TestServer {
-            grpc: grpc_addr,
-            http: http_addr,
-            engine,
-            stop: Some(tx),
-            task: Some(task),
+            grpc: inner.grpc,
+            http: inner.http,
+            engine: inner.engine.clone(),
+            inner,
         }
     }
 
@@ -74,13 +65,8 @@ impl TestServer {
     }
 
     /// Stop and wait until both ports are drained and the store is flushed.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap().unwrap();
-        }
+    pub async fn stop(self) {
+        self.inner.stop().await.expect("clean shutdown");
     }
 
     /// A plain HTTP/1.1 GET; returns (status, body).
