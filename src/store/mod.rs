@@ -40,6 +40,9 @@ pub struct StoredRequest {
     pub created_at: String,
 }
 
+/// The store. Feature areas add their trees and methods in submodules
+/// (`impl Store` blocks in `store/<area>.rs`), opening trees through
+/// `Store::tree`, so sled stays inside this module.
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
@@ -48,7 +51,8 @@ pub struct Store {
     by_account: sled::Tree,
 }
 
-fn key(tenant: &str, id: &str) -> Vec<u8> {
+/// `tenant NUL id`: tenants never share a key prefix.
+pub(crate) fn key(tenant: &str, id: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(tenant.len() + 1 + id.len());
     k.extend_from_slice(tenant.as_bytes());
     k.push(0);
@@ -56,13 +60,13 @@ fn key(tenant: &str, id: &str) -> Vec<u8> {
     k
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         detail: e.to_string(),
     })
 }
 
-fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("domain types always serialize")
 }
 
@@ -108,6 +112,11 @@ impl Store {
         self.drafts
             .insert(key(tenant, &draft.draft_id), encode(draft))?;
         self.flush().await
+    }
+
+    /// Open (or create) a named tree, for feature submodules.
+    pub(crate) fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(name)?)
     }
 
     pub async fn flush(&self) -> Result<(), StoreError> {
