@@ -266,6 +266,7 @@ impl Generator {
         brief: &AccountBrief,
         channel: Channel,
         selector: &Selector,
+        _instruction: Option<&str>,
         _deadline: Option<Instant>,
     ) -> Result<Generated, EngineError> {
         let compose_err = |e: compose::ComposeError| EngineError::Generation {
@@ -471,9 +472,27 @@ impl Engine {
         channel: Channel,
         hash: &str,
     ) -> Result<Draft, EngineError> {
+        self.produce_with(snap, cmd, channel, hash, None).await
+    }
+
+    async fn produce_with(
+        &self,
+        snap: &Snapshot,
+        cmd: &GenerateCommand,
+        channel: Channel,
+        hash: &str,
+        instruction: Option<&str>,
+    ) -> Result<Draft, EngineError> {
         let generated = self
             .generator
-            .generate(snap, &cmd.brief, channel, &cmd.selector, cmd.deadline)
+            .generate(
+                snap,
+                &cmd.brief,
+                channel,
+                &cmd.selector,
+                instruction,
+                cmd.deadline,
+            )
             .await?;
         let proofs = snap.proof_facts(&cmd.brief);
         let findings = snap.check(&cmd.brief, channel, &proofs, &[], &generated.text);
@@ -520,6 +539,79 @@ impl Engine {
             version: 1,
             parent_draft_id: String::new(),
         })
+    }
+
+    /// Regenerate a draft with one extra instruction (review-driven, seed
+    /// 5.5). The new version goes through every check and routing again; the
+    /// parent is marked superseded. Approved or rejected drafts are final.
+    pub async fn regenerate(
+        &self,
+        tenant: &str,
+        draft_id: &str,
+        instruction: &str,
+    ) -> Result<Draft, EngineError> {
+        let instruction = instruction.trim();
+        if instruction.is_empty() {
+            return Err(EngineError::invalid(
+                "instruction",
+                "required",
+                "is required",
+            ));
+        }
+        if instruction.chars().count() > 500 {
+            return Err(EngineError::invalid(
+                "instruction",
+                "max_length",
+                "is longer than 500 characters",
+            ));
+        }
+        let lock = self.locks.get(&format!("draft:{draft_id}"));
+        let _guard = lock.lock().await;
+        let mut parent = self.get_draft(tenant, draft_id)?;
+        if matches!(
+            parent.status,
+            DraftStatus::Approved | DraftStatus::Rejected | DraftStatus::Superseded
+        ) {
+            return Err(EngineError::Conflict {
+                message: format!(
+                    "draft {draft_id} is {:?} and cannot be regenerated",
+                    parent.status
+                ),
+            });
+        }
+        let brief = self
+            .store
+            .get_brief(tenant, &parent.request_id)?
+            .ok_or_else(|| EngineError::Internal {
+                message: format!("brief of request {} is missing", parent.request_id),
+            })?;
+        let snap = self.snapshot();
+        let cmd = GenerateCommand {
+            tenant: tenant.to_string(),
+            request_id: parent.request_id.clone(),
+            brief,
+            channels: vec![parent.channel],
+            idempotency_key: None,
+            selector: Selector::default(),
+            deadline: None,
+        };
+        let mut child = self
+            .produce_with(
+                &snap,
+                &cmd,
+                parent.channel,
+                &parent.lineage.brief_hash,
+                Some(instruction),
+            )
+            .await?;
+        child.version = parent.version + 1;
+        child.parent_draft_id = parent.draft_id.clone();
+        child.lineage.experiment = parent.lineage.experiment.clone();
+        child.lineage.arm = parent.lineage.arm.clone();
+        parent.status = DraftStatus::Superseded;
+        self.store.put_version(tenant, &parent, &child).await?;
+        self.metrics.observe_draft(&child);
+        Ok(child)
     }
 
     pub fn get_draft(&self, tenant: &str, draft_id: &str) -> Result<Draft, EngineError> {

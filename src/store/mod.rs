@@ -7,7 +7,7 @@
 //!
 //! Keys are prefixed with the tenant so tenants never see each other's data.
 
-use crate::model::Draft;
+use crate::model::{AccountBrief, Draft};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -49,6 +49,7 @@ pub struct Store {
     drafts: sled::Tree,
     requests: sled::Tree,
     by_account: sled::Tree,
+    briefs: sled::Tree,
 }
 
 /// `tenant NUL id`: tenants never share a key prefix.
@@ -80,6 +81,7 @@ impl Store {
             drafts: db.open_tree("drafts")?,
             requests: db.open_tree("requests")?,
             by_account: db.open_tree("by_account")?,
+            briefs: db.open_tree("briefs")?,
             db,
         })
     }
@@ -129,6 +131,39 @@ impl Store {
             .get(key(tenant, draft_id))?
             .map(|v| decode(&v))
             .transpose()
+    }
+
+    /// The brief a request was generated from.
+    pub fn get_brief(
+        &self,
+        tenant: &str,
+        request_id: &str,
+    ) -> Result<Option<AccountBrief>, StoreError> {
+        self.briefs
+            .get(key(tenant, request_id))?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    /// Store a new draft version and mark its parent superseded, atomically,
+    /// then flush.
+    pub async fn put_version(
+        &self,
+        tenant: &str,
+        parent: &Draft,
+        child: &Draft,
+    ) -> Result<(), StoreError> {
+        (&self.drafts, &self.by_account).transaction(|(d, a)| {
+            d.insert(key(tenant, &parent.draft_id), encode(parent))?;
+            d.insert(key(tenant, &child.draft_id), encode(child))?;
+            let account_key = format!(
+                "{}\0{}\0{}",
+                child.account_id, child.created_at, child.draft_id
+            );
+            a.insert(key(tenant, &account_key), child.channel.as_str().as_bytes())?;
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })?;
+        self.flush().await
     }
 
     pub fn get_request(
@@ -181,6 +216,7 @@ impl Store {
             drafts: db.open_tree("drafts")?,
             requests: db.open_tree("requests")?,
             by_account: db.open_tree("by_account")?,
+            briefs: db.open_tree("briefs")?,
             db,
         })
     }
