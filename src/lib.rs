@@ -16,6 +16,7 @@
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
 
 pub mod app;
+pub mod batch;
 pub mod brief;
 pub mod checks;
 pub mod compose;

@@ -54,6 +54,24 @@ enum Command {
         #[arg(long)]
         library: Option<String>,
     },
+    /// Generate drafts for a JSON-lines file of briefs (or requests with
+    /// request_id, idempotency_key, channels and brief), against a running
+    /// server or locally on a data folder. JSON lines out; progress and a
+    /// summary on stderr.
+    GenerateBatch {
+        file: PathBuf,
+        /// A running server, e.g. http://127.0.0.1:50051. Without it, runs
+        /// locally on --data-dir.
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        library: Option<String>,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
 }
 
 fn config_with(cli_config: Option<&Path>) -> anyhow::Result<Config> {
@@ -239,7 +257,213 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => bail!(e),
             }
         }
+        Command::GenerateBatch {
+            file,
+            server,
+            data_dir,
+            library,
+            concurrency,
+        } => {
+            let mut cfg = config_with(cli.config.as_deref())?;
+            if let Some(d) = data_dir {
+                cfg.server.data_dir = d;
+            }
+            if let Some(l) = library {
+                cfg.server.library = l;
+            }
+            generate_batch(cfg, &file, server, concurrency).await
+        }
     }
+}
+
+async fn generate_batch(
+    cfg: Config,
+    file: &Path,
+    server: Option<String>,
+    concurrency: usize,
+) -> anyhow::Result<ExitCode> {
+    use futures::StreamExt;
+    use proofline::batch::{BatchResult, DraftSummary, Summary, parse_line};
+    use std::io::Write;
+
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut lines = Vec::new();
+    let mut results: Vec<BatchResult> = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if l.trim().is_empty() {
+            continue;
+        }
+        match parse_line(i + 1, l) {
+            Ok(line) => lines.push(line),
+            Err(e) => results.push(BatchResult {
+                request_id: format!("line-{}", i + 1),
+                status: "refused".into(),
+                drafts: vec![],
+                error: e,
+                field: String::new(),
+            }),
+        }
+    }
+    let bar = indicatif::ProgressBar::new((lines.len() + results.len()) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} eta {eta} {msg}")
+            .expect("static template"),
+    );
+    bar.inc(results.len() as u64);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut summary = Summary::default();
+    for r in &results {
+        writeln!(out, "{}", serde_json::to_string(r)?)?;
+        summary.add(r);
+    }
+    let mut emit = |r: BatchResult, summary: &mut Summary| -> anyhow::Result<()> {
+        writeln!(out, "{}", serde_json::to_string(&r)?)?;
+        summary.add(&r);
+        bar.inc(1);
+        Ok(())
+    };
+    match server {
+        Some(url) => {
+            use proofline::grpc::convert::{brief_to_pb, channel_to_pb};
+            use proofline::grpc::pb;
+            let mut client =
+                pb::personalization_client::PersonalizationClient::connect(url.clone())
+                    .await
+                    .with_context(|| format!("connecting to {url}"))?;
+            let reqs: Vec<pb::GenerateRequest> = lines
+                .iter()
+                .map(|l| pb::GenerateRequest {
+                    request_id: l.request_id.clone(),
+                    brief: Some(brief_to_pb(&l.brief)),
+                    channels: l
+                        .channels
+                        .iter()
+                        .map(|c| channel_to_pb(*c) as i32)
+                        .collect(),
+                    idempotency_key: l.idempotency_key.clone().unwrap_or_default(),
+                    ..Default::default()
+                })
+                .collect();
+            let mut stream = client
+                .generate_batch(tokio_stream::iter(reqs))
+                .await?
+                .into_inner();
+            while let Some(item) = stream.next().await {
+                let item = item?;
+                let r = match item.result {
+                    Some(pb::generate_batch_response::Result::Response(resp)) => BatchResult {
+                        request_id: item.request_id,
+                        status: if resp.replayed { "replayed" } else { "ok" }.into(),
+                        drafts: resp
+                            .drafts
+                            .iter()
+                            .map(|d| DraftSummary {
+                                draft_id: d.draft_id.clone(),
+                                channel: Channel::ALL
+                                    .into_iter()
+                                    .find(|c| channel_to_pb(*c) as i32 == d.channel)
+                                    .map(|c| c.as_str().to_string())
+                                    .unwrap_or_default(),
+                                route: if d.route == pb::Route::AutoSend as i32 {
+                                    "auto_send"
+                                } else {
+                                    "human_review"
+                                }
+                                .into(),
+                                blocking_findings: d
+                                    .findings
+                                    .iter()
+                                    .filter(|f| f.severity == pb::Severity::Blocking as i32)
+                                    .count(),
+                            })
+                            .collect(),
+                        error: String::new(),
+                        field: String::new(),
+                    },
+                    Some(pb::generate_batch_response::Result::Error(e)) => BatchResult {
+                        request_id: item.request_id,
+                        status: if e.code == "InvalidArgument" {
+                            "refused"
+                        } else {
+                            "error"
+                        }
+                        .into(),
+                        drafts: vec![],
+                        error: e.message,
+                        field: e.field,
+                    },
+                    None => continue,
+                };
+                emit(r, &mut summary)?;
+            }
+        }
+        None => {
+            std::fs::create_dir_all(&cfg.server.data_dir)?;
+            let store = Store::open(&cfg.server.data_dir).context("opening the store")?;
+            let engine = app::build_engine(&cfg, store).map_err(|e| {
+                anyhow::anyhow!("the library failed to load:\n  {}", e.join("\n  "))
+            })?;
+            let engine = &engine;
+            let mut results = futures::stream::iter(lines)
+                .map(|l| async move {
+                    let request_id = l.request_id.clone();
+                    let outcome = engine
+                        .generate(GenerateCommand {
+                            tenant: "default".into(),
+                            request_id: l.request_id,
+                            brief: l.brief,
+                            channels: l.channels,
+                            idempotency_key: l.idempotency_key,
+                            selector: Selector::default(),
+                            deadline: None,
+                        })
+                        .await;
+                    match outcome {
+                        Ok(o) => BatchResult {
+                            request_id,
+                            status: if o.replayed { "replayed" } else { "ok" }.into(),
+                            drafts: o.drafts.iter().map(DraftSummary::of).collect(),
+                            error: String::new(),
+                            field: String::new(),
+                        },
+                        Err(EngineError::InvalidInput { violations }) => BatchResult {
+                            request_id,
+                            status: "refused".into(),
+                            drafts: vec![],
+                            error: violations
+                                .iter()
+                                .map(|v| v.to_string())
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                            field: violations
+                                .first()
+                                .map(|v| v.field.clone())
+                                .unwrap_or_default(),
+                        },
+                        Err(e) => BatchResult {
+                            request_id,
+                            status: "error".into(),
+                            drafts: vec![],
+                            error: e.to_string(),
+                            field: String::new(),
+                        },
+                    }
+                })
+                .buffered(concurrency.max(1));
+            while let Some(r) = results.next().await {
+                emit(r, &mut summary)?;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    eprintln!("{summary}");
+    Ok(if summary.errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn main() -> ExitCode {
