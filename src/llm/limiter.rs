@@ -142,29 +142,22 @@ impl Limiter {
         if deadline.is_some_and(|d| start >= d) {
             return Err(DeadlineHit);
         }
-        let slot = match deadline {
-            Some(d) => tokio::time::timeout_at(d, self.slots.clone().acquire_owned())
-                .await
-                .map_err(|_| DeadlineHit)?,
-            None => self.slots.clone().acquire_owned().await,
-        }
-        .expect("limiter semaphore is never closed");
-
-        loop {
-            let until = *self
-                .cooldown_until
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            match until {
-                Some(u) if u > Instant::now() => {
-                    if deadline.is_some_and(|d| u > d) {
-                        return Err(DeadlineHit);
-                    }
-                    tokio::time::sleep_until(u).await;
-                }
-                _ => break,
+        // Wait out any cool-down before taking a slot (a slot held while
+        // cooling down would only block others), and again if one was set
+        // while we queued for the slot.
+        let slot = loop {
+            self.wait_cooldown(deadline).await?;
+            let slot = match deadline {
+                Some(d) => tokio::time::timeout_at(d, self.slots.clone().acquire_owned())
+                    .await
+                    .map_err(|_| DeadlineHit)?,
+                None => self.slots.clone().acquire_owned().await,
             }
-        }
+            .expect("limiter semaphore is never closed");
+            if self.cooldown_remaining().is_none() {
+                break slot;
+            }
+        };
 
         let now = Instant::now();
         let mut wait = Duration::ZERO;
@@ -189,6 +182,24 @@ impl Limiter {
             _slot: slot,
             waited: start.elapsed(),
         })
+    }
+
+    fn cooldown_remaining(&self) -> Option<Instant> {
+        let until = *self
+            .cooldown_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        until.filter(|u| *u > Instant::now())
+    }
+
+    async fn wait_cooldown(&self, deadline: Option<Instant>) -> Result<(), DeadlineHit> {
+        while let Some(u) = self.cooldown_remaining() {
+            if deadline.is_some_and(|d| u > d) {
+                return Err(DeadlineHit);
+            }
+            tokio::time::sleep_until(u).await;
+        }
+        Ok(())
     }
 
     /// Corrects the token budget once the real usage is known.
