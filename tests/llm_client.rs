@@ -292,6 +292,18 @@ async fn deadline_shorter_than_retry_after_fails_fast() {
 }
 
 #[tokio::test]
+async fn retry_after_of_minutes_is_not_slept_without_a_deadline() {
+    let fake = FakeOpenAi::start().await;
+    fake.push(Scripted::raw(429, "text/plain", "come back later").header("retry-after", "600"));
+    let client = LlmClient::new(cfg(&fake)).unwrap();
+    let t = Instant::now();
+    let err = client.chat_json(request(), None).await.unwrap_err();
+    assert_eq!(err, LlmError::RateLimited { retries: 0 });
+    assert!(t.elapsed() < ms(500), "slept {:?}", t.elapsed());
+    assert_eq!(fake.request_count(), 1);
+}
+
+#[tokio::test]
 async fn deadline_cuts_a_slow_attempt() {
     let fake = FakeOpenAi::start().await;
     fake.set_default(Scripted::completion("{}").delay(ms(3000)));

@@ -260,7 +260,10 @@ impl LlmClient {
     /// `[0, min(backoff_max, backoff_base * 2^n)]`. With a `deadline`, no
     /// wait (limiter, cool-down or backoff) may end past it: the call returns
     /// `DeadlineExceeded` at once instead of sleeping, and an in-flight
-    /// attempt is cut at the deadline.
+    /// attempt is cut at the deadline. A `Retry-After` over
+    /// [`MAX_HONOURED_RETRY_AFTER`] (and within any deadline) ends the call
+    /// with its transient error instead of a minutes-long sleep. A 429's
+    /// `Retry-After` also holds every other call on this client until then.
     pub async fn chat_json(
         &self,
         req: ChatRequest,
@@ -352,23 +355,23 @@ impl LlmClient {
                     LlmError::Unavailable { status, retries }
                 }
             };
+            if let Some(ra) = retry_after
+                && reason == RetryReason::RateLimited
+                && ra <= MAX_HONOURED_RETRY_AFTER
+            {
+                // Hold every other caller too: the budget is shared.
+                inner.limiter.cool_down(Instant::now() + ra);
+            }
             if retries >= cfg.max_retries {
                 return Err(exhausted());
             }
-            let wait = match retry_after {
-                Some(ra) if ra > MAX_HONOURED_RETRY_AFTER => return Err(exhausted()),
-                Some(ra) => {
-                    if reason == RetryReason::RateLimited {
-                        // Hold every other caller too: the budget is shared.
-                        inner.limiter.cool_down(Instant::now() + ra);
-                    }
-                    ra
-                }
-                None => full_jitter(retries, base, max),
-            };
+            let wait = retry_after.unwrap_or_else(|| full_jitter(retries, base, max));
             if deadline.is_some_and(|d| Instant::now() + wait >= d) {
                 tracing::debug!(?wait, "llm retry wait would cross the deadline");
                 return Err(LlmError::DeadlineExceeded { attempts });
+            }
+            if wait > MAX_HONOURED_RETRY_AFTER {
+                return Err(exhausted());
             }
             let counter = match reason {
                 RetryReason::RateLimited => &inner.counters.retries_rate_limited,
