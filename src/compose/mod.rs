@@ -99,7 +99,10 @@ impl Slots {
     /// Whether the named slot has content.
     pub fn is_filled(&self, name: &str) -> bool {
         match name {
-            "subject" => self.subject.as_deref().is_some_and(|s| !s.trim().is_empty()),
+            "subject" => self
+                .subject
+                .as_deref()
+                .is_some_and(|s| !s.trim().is_empty()),
             "greeting" => !self.greeting.trim().is_empty(),
             "opener" => !self.opener.trim().is_empty(),
             "framing" => !self.framing.trim().is_empty(),
@@ -107,7 +110,10 @@ impl Slots {
             "question" => !self.question.trim().is_empty(),
             "proof_intro" => !self.proof_intro.trim().is_empty(),
             "cta" => !self.cta.trim().is_empty(),
-            "discovery_questions" => self.discovery_questions.iter().any(|q| !q.trim().is_empty()),
+            "discovery_questions" => self
+                .discovery_questions
+                .iter()
+                .any(|q| !q.trim().is_empty()),
             "permission" => !self.permission.trim().is_empty(),
             "headline" => !self.headline.trim().is_empty(),
             "subheadline" => !self.subheadline.trim().is_empty(),
@@ -191,7 +197,9 @@ impl fmt::Display for SkipReason {
             SkipReason::TooLong { chars, max } => {
                 write!(f, "{chars} characters, over this channel's {max}")
             }
-            SkipReason::OverChannelMax { max } => write!(f, "the channel uses at most {max} proof(s)"),
+            SkipReason::OverChannelMax { max } => {
+                write!(f, "the channel uses at most {max} proof(s)")
+            }
         }
     }
 }
@@ -233,7 +241,10 @@ fn skipped_note(skipped: &[SkippedProof]) -> String {
     if skipped.is_empty() {
         return String::new();
     }
-    let parts: Vec<String> = skipped.iter().map(|s| format!("{}: {}", s.id, s.reason)).collect();
+    let parts: Vec<String> = skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.id, s.reason))
+        .collect();
     format!(" (skipped {})", parts.join("; "))
 }
 
@@ -298,7 +309,8 @@ fn match_alias<'a>(blocks: &[&'a Block], value: &str) -> Option<&'a Block> {
 }
 
 fn block_or<'a>(lib: &'a Library, id: &str, req: &VersionReq) -> Result<&'a Block, ComposeError> {
-    lib.block(id, req).ok_or_else(|| ComposeError::MissingComponent { id: id.to_string() })
+    lib.block(id, req)
+        .ok_or_else(|| ComposeError::MissingComponent { id: id.to_string() })
 }
 
 pub(crate) struct Resolved<'a> {
@@ -350,17 +362,24 @@ pub(crate) fn resolve<'a>(lib: &'a Library, plan: &Plan) -> Result<Resolved<'a>,
 }
 
 /// Chooses every item version a draft of `channel` for `brief` uses.
-pub fn plan(lib: &Library, brief: &AccountBrief, channel: Channel, sel: &Selection) -> Result<Plan, ComposeError> {
+pub fn plan(
+    lib: &Library,
+    brief: &AccountBrief,
+    channel: Channel,
+    sel: &Selection,
+) -> Result<Plan, ComposeError> {
     let stage = brief.stage().ok_or_else(|| ComposeError::InvalidStage {
         value: brief.stage.clone(),
     })?;
-    let system = lib.system_prompt(&sel.components).ok_or(ComposeError::NoSystemPrompt)?;
-    let prompt = lib
-        .channel_prompt(channel, &sel.prompt)
-        .ok_or_else(|| ComposeError::NoPrompt {
-            channel,
-            req: sel.prompt.to_string(),
-        })?;
+    let system = lib
+        .system_prompt(&sel.components)
+        .ok_or(ComposeError::NoSystemPrompt)?;
+    let prompt =
+        lib.channel_prompt(channel, &sel.prompt)
+            .ok_or_else(|| ComposeError::NoPrompt {
+                channel,
+                req: sel.prompt.to_string(),
+            })?;
     let req = &sel.components;
 
     let personas = lib.blocks(Family::Persona, req);
@@ -401,12 +420,18 @@ pub fn plan(lib: &Library, brief: &AccountBrief, channel: Channel, sel: &Selecti
     let mut proofs = Vec::new();
     let mut skipped = Vec::new();
     for id in &brief.proof_point_ids {
-        let p = lib.proof(id).ok_or_else(|| ComposeError::UnknownProof { id: id.clone() })?;
+        let p = lib
+            .proof(id)
+            .ok_or_else(|| ComposeError::UnknownProof { id: id.clone() })?;
         let reason = if p.meta.is_expired(sel.today) {
             Some(SkipReason::Expired {
                 on: p.meta.expires.unwrap_or_default(),
             })
-        } else if let Err(m) = p.meta.allowed.allows(&brief.industry, brief.tier, &brief.region) {
+        } else if let Err(m) = p
+            .meta
+            .allowed
+            .allows(&brief.industry, brief.tier, &brief.region)
+        {
             Some(SkipReason::NotAllowed {
                 field: match m {
                     SegmentMismatch::Industry => "industry",
@@ -414,7 +439,11 @@ pub fn plan(lib: &Library, brief: &AccountBrief, channel: Channel, sel: &Selecti
                     SegmentMismatch::Region => "region",
                 },
             })
-        } else if let Some(max) = prompt.proofs.max_chars.filter(|&m| p.text.chars().count() > m) {
+        } else if let Some(max) = prompt
+            .proofs
+            .max_chars
+            .filter(|&m| p.text.chars().count() > m)
+        {
             Some(SkipReason::TooLong {
                 chars: p.text.chars().count(),
                 max,
@@ -427,7 +456,10 @@ pub fn plan(lib: &Library, brief: &AccountBrief, channel: Channel, sel: &Selecti
             None
         };
         match reason {
-            Some(reason) => skipped.push(SkippedProof { id: id.clone(), reason }),
+            Some(reason) => skipped.push(SkippedProof {
+                id: id.clone(),
+                reason,
+            }),
             None => proofs.push(item_ref(ItemKind::Proof, &p.meta)),
         }
     }

@@ -57,12 +57,18 @@ fn facts(brief: &AccountBrief, plan: &Plan) -> Facts {
     let mut ctx = Map::new();
     let account = brief.account_name.trim();
     ctx.insert("account".into(), json!(account));
-    ctx.insert("industry".into(), json!(text::industry_phrase(&brief.industry)));
+    ctx.insert(
+        "industry".into(),
+        json!(text::industry_phrase(&brief.industry)),
+    );
     ctx.insert("persona".into(), json!(brief.persona.trim()));
     ctx.insert("stage".into(), json!(plan.stage.as_str()));
     ctx.insert("company".into(), json!(brief.sender.company.trim()));
     ctx.insert("sender".into(), json!(brief.sender.name.trim()));
-    ctx.insert("sender_first".into(), json!(text::first_name(&brief.sender.name)));
+    ctx.insert(
+        "sender_first".into(),
+        json!(text::first_name(&brief.sender.name)),
+    );
 
     // The trigger summary is quoted only for first-party or public triggers.
     let (trigger_clause, trigger_title) = if plan.third_party_trigger {
@@ -73,8 +79,33 @@ fn facts(brief: &AccountBrief, plan: &Plan) -> Facts {
             text::quoted_title(&brief.trigger.summary).filter(|t| text::quotable(t)),
         )
     };
-    ctx.insert("trigger_clause".into(), json!(trigger_clause.clone().unwrap_or_default()));
-    ctx.insert("trigger_title".into(), json!(trigger_title.clone().unwrap_or_default()));
+    let c = trigger_clause.clone().unwrap_or_default();
+    let first = c.split(' ').next().unwrap_or("");
+    let past =
+        first.len() > 3 && first.ends_with("ed") && first.chars().all(|ch| ch.is_ascii_lowercase());
+    let progressive = text::is_progressive(&c);
+    let lower = c.to_ascii_lowercase();
+    let (fact, you, np) = if c.is_empty() {
+        (String::new(), String::new(), String::new())
+    } else if past {
+        (format!("{account} {c}"), format!("you {c}"), String::new())
+    } else if progressive {
+        (format!("{account} is {c}"), String::new(), String::new())
+    } else if lower.starts_with("the ") || lower.starts_with("a ") || lower.starts_with("an ") {
+        (String::new(), String::new(), c.clone())
+    } else {
+        (String::new(), String::new(), format!("the {c}"))
+    };
+    // The trigger as a clause with a subject: "<account> announced ...",
+    // "you joined ...", or a noun phrase "the current ... renews on ...".
+    ctx.insert("trigger_fact".into(), json!(fact));
+    ctx.insert("trigger_you".into(), json!(you));
+    ctx.insert("trigger_np".into(), json!(np));
+    ctx.insert("trigger_clause".into(), json!(c));
+    ctx.insert(
+        "trigger_title".into(),
+        json!(trigger_title.clone().unwrap_or_default()),
+    );
     let trigger_claim = trigger_clause
         .as_deref()
         .or(trigger_title.as_deref())
@@ -87,11 +118,20 @@ fn facts(brief: &AccountBrief, plan: &Plan) -> Facts {
         .find_map(|(i, ini)| text::clause(&ini.text).map(|c| (c, i)));
     ctx.insert(
         "initiative".into(),
-        json!(initiative.as_ref().map(|(c, _)| c.clone()).unwrap_or_default()),
+        json!(
+            initiative
+                .as_ref()
+                .map(|(c, _)| c.clone())
+                .unwrap_or_default()
+        ),
     );
     ctx.insert(
         "initiative_ing".into(),
-        json!(initiative.as_ref().is_some_and(|(c, _)| text::is_progressive(c))),
+        json!(
+            initiative
+                .as_ref()
+                .is_some_and(|(c, _)| text::is_progressive(c))
+        ),
     );
     let initiative = initiative.map(|(c, i)| {
         let cl = claim(&c, format!("brief.known_initiatives[{i}]"));
@@ -103,7 +143,10 @@ fn facts(brief: &AccountBrief, plan: &Plan) -> Facts {
         .iter()
         .enumerate()
         .find_map(|(i, t)| text::safe_topic(t).map(|t| (t, i)));
-    ctx.insert("topic".into(), json!(topic.as_ref().map(|(t, _)| t.clone()).unwrap_or_default()));
+    ctx.insert(
+        "topic".into(),
+        json!(topic.as_ref().map(|(t, _)| t.clone()).unwrap_or_default()),
+    );
     let topic_claim = topic.map(|(t, i)| claim(&t, format!("brief.intent_topics[{i}]")));
 
     let engagements: Vec<text::Engagement> = brief
@@ -112,7 +155,9 @@ fn facts(brief: &AccountBrief, plan: &Plan) -> Facts {
         .enumerate()
         .filter_map(|(i, e)| text::engagement(i, e))
         .collect();
-    let connected = engagements.iter().any(|e| e.kind == text::EngagementKind::Connected);
+    let connected = engagements
+        .iter()
+        .any(|e| e.kind == text::EngagementKind::Connected);
     let engagement = engagements
         .into_iter()
         .find(|e| e.kind != text::EngagementKind::Connected)
@@ -122,20 +167,22 @@ fn facts(brief: &AccountBrief, plan: &Plan) -> Facts {
         });
     ctx.insert(
         "engagement_title".into(),
-        json!(engagement.as_ref().and_then(|(e, _)| e.title.clone()).unwrap_or_default()),
+        json!(
+            engagement
+                .as_ref()
+                .and_then(|(e, _)| e.title.clone())
+                .unwrap_or_default()
+        ),
     );
 
-    let hypothesis = brief
-        .hypotheses
-        .iter()
-        .enumerate()
-        .find_map(|(i, h)| text::hypothesis_question(h).map(|q| (q, claim(h, format!("brief.hypotheses[{i}]")))));
+    let hypothesis = brief.hypotheses.iter().enumerate().find_map(|(i, h)| {
+        text::hypothesis_question(h).map(|q| (q, claim(h, format!("brief.hypotheses[{i}]"))))
+    });
 
-    let offer = brief
-        .cta_offers
-        .iter()
-        .enumerate()
-        .find_map(|(i, o)| text::offer(o).map(|x| (x, claim(o, format!("brief.cta_offers[{i}]")))));
+    let offer =
+        brief.cta_offers.iter().enumerate().find_map(|(i, o)| {
+            text::offer(o).map(|x| (x, claim(o, format!("brief.cta_offers[{i}]"))))
+        });
     let (thing, action) = match offer.as_ref().map(|(o, _)| o) {
         Some(Offer::Thing(t)) => (t.clone(), String::new()),
         Some(Offer::Action(a)) => (String::new(), a.clone()),
@@ -169,11 +216,27 @@ impl Blocks<'_> {
 
     fn list(&self, b: &Block, key: &str) -> Result<Vec<String>, ComposeError> {
         let n = b.lists.get(key).map_or(0, Vec::len);
-        (0..n).map(|i| self.render(b, &format!("lists.{key}.{i}"))).collect()
+        (0..n)
+            .map(|i| self.render(b, &format!("lists.{key}.{i}")))
+            .collect()
+    }
+
+    /// A block text as a fragment for other templates: not capitalised.
+    fn fragment(&self, b: &Block, key: &str) -> Result<String, ComposeError> {
+        self.render_raw(b, &format!("text.{key}"))
     }
 
     fn render(&self, b: &Block, field: &str) -> Result<String, ComposeError> {
-        let name = crate::library::load_template_name(ItemKind::Component, &b.meta.id, &b.meta.version, field);
+        Ok(text::cap_first(&self.render_raw(b, field)?))
+    }
+
+    fn render_raw(&self, b: &Block, field: &str) -> Result<String, ComposeError> {
+        let name = crate::library::load_template_name(
+            ItemKind::Component,
+            &b.meta.id,
+            &b.meta.version,
+            field,
+        );
         let out = self
             .lib
             .env()
@@ -183,7 +246,7 @@ impl Blocks<'_> {
                 name: name.clone(),
                 message: e.to_string(),
             })?;
-        Ok(text::cap_first(&render::tidy(&out).replace('\n', " ")))
+        Ok(render::tidy(&out).replace('\n', " "))
     }
 }
 
@@ -200,17 +263,24 @@ fn pick(key: &str, purpose: &str, n: usize) -> usize {
 
 /// Writes the slots for `plan` from the library's blocks and the brief.
 /// Deterministic: the same library, plan and brief give the same slots.
-pub fn offline_slots(lib: &Library, plan: &Plan, brief: &AccountBrief) -> Result<Slots, ComposeError> {
+pub fn offline_slots(
+    lib: &Library,
+    plan: &Plan,
+    brief: &AccountBrief,
+) -> Result<Slots, ComposeError> {
     let r = resolve(lib, plan)?;
     let f = facts(brief, plan);
-    let mut bl = Blocks { lib, ctx: f.ctx.clone() };
+    let mut bl = Blocks {
+        lib,
+        ctx: f.ctx.clone(),
+    };
     // Industry and persona words are inputs to the other blocks.
     for (k, key) in [("data", "data"), ("peers", "peers")] {
-        let v = bl.text(r.industry, key)?;
-        bl.ctx.insert(k.into(), json!(lower_start(&v)));
+        let v = bl.fragment(r.industry, key)?;
+        bl.ctx.insert(k.into(), json!(v));
     }
-    let label = bl.text(r.persona, "label")?;
-    bl.ctx.insert("label".into(), json!(lower_start(&label)));
+    let label = bl.fragment(r.persona, "label")?;
+    bl.ctx.insert("label".into(), json!(label));
 
     let key = brief.account_key();
     let mut parts = Vec::new();
@@ -229,54 +299,53 @@ pub fn offline_slots(lib: &Library, plan: &Plan, brief: &AccountBrief) -> Result
     if plan.third_party_trigger {
         reason_claims = f.topic_claim.iter().cloned().collect();
     }
+    // A first-party action leads: "Thank you for ..." comes before the
+    // trigger. Landing pages and connection notes keep it only when the
+    // trigger cannot be quoted.
+    let first_party_trigger = matches!(
+        r.trigger.applies_to.first().map(String::as_str),
+        Some("webinar_attended" | "whitepaper_downloaded")
+    );
     if let Some((e, c)) = &f.engagement {
-        let first_party_trigger = matches!(
-            r.trigger.applies_to.first().map(String::as_str),
-            Some("webinar_attended" | "whitepaper_downloaded")
-        );
-        let generic = r.trigger.applies_to.is_empty();
-        if plan.third_party_trigger || generic || (!first_party_trigger && plan.channel != Channel::LinkedinConnection) {
+        let weak_trigger = plan.third_party_trigger || reason.is_empty();
+        let wanted = weak_trigger
+            || (!first_party_trigger
+                && !matches!(
+                    plan.channel,
+                    Channel::LinkedinConnection | Channel::LandingPage
+                ));
+        if wanted {
             let mut ctx = bl.ctx.clone();
-            ctx.insert("engagement_title".into(), json!(e.title.clone().unwrap_or_default()));
+            ctx.insert(
+                "engagement_title".into(),
+                json!(e.title.clone().unwrap_or_default()),
+            );
             let eb = Blocks { lib, ctx };
-            let line = eb.text(r.opener, e.kind.key())?;
-            if plan.third_party_trigger || generic || reason.is_empty() {
-                // Lead with what they did; the common concern follows.
+            parts.push(Part {
+                slot: Slot::Opener,
+                text: eb.text(r.opener, e.kind.key())?,
+                claims: vec![c.clone()],
+                drop_rank: if weak_trigger { None } else { Some(1) },
+            });
+            if plan.third_party_trigger {
+                // The common concern may go when space is short; the
+                // first-party line carries the reason for writing.
                 parts.push(Part {
                     slot: Slot::Opener,
-                    text: line,
-                    claims: vec![c.clone()],
-                    drop_rank: None,
-                });
-                if !reason.is_empty() {
-                    parts.push(Part {
-                        slot: Slot::Opener,
-                        text: std::mem::take(&mut reason),
-                        claims: std::mem::take(&mut reason_claims),
-                        drop_rank: Some(3),
-                    });
-                }
-            } else {
-                parts.push(Part {
-                    slot: Slot::Opener,
-                    text: line,
-                    claims: vec![c.clone()],
-                    drop_rank: Some(1),
+                    text: std::mem::take(&mut reason),
+                    claims: std::mem::take(&mut reason_claims),
+                    drop_rank: Some(3),
                 });
             }
         }
     }
     if !reason.is_empty() {
-        let at = parts.iter().position(|p| p.slot == Slot::Opener && p.drop_rank.is_some()).unwrap_or(parts.len());
-        parts.insert(
-            at,
-            Part {
-                slot: Slot::Opener,
-                text: reason,
-                claims: reason_claims,
-                drop_rank: None,
-            },
-        );
+        parts.push(Part {
+            slot: Slot::Opener,
+            text: reason,
+            claims: reason_claims,
+            drop_rank: None,
+        });
     }
 
     // Account layer: a grounded insight from a public initiative.
@@ -298,7 +367,10 @@ pub fn offline_slots(lib: &Library, plan: &Plan, brief: &AccountBrief) -> Result
     let persona_questions = bl.list(r.persona, "questions")?;
     let question = match &f.hypothesis {
         Some((q, c)) => (q.clone(), vec![c.clone()]),
-        None => (persona_questions[pick(key, "question", persona_questions.len())].clone(), vec![]),
+        None => (
+            persona_questions[pick(key, "question", persona_questions.len())].clone(),
+            vec![],
+        ),
     };
 
     // Stage layer: the offer.
@@ -307,7 +379,11 @@ pub fn offline_slots(lib: &Library, plan: &Plan, brief: &AccountBrief) -> Result
         Some((Offer::Action(_), c)) => (bl.text(r.cta, "action")?, vec![c.clone()]),
         None => (bl.text(r.cta, "fallback")?, vec![]),
     };
-    let intro_key = if r.proofs.len() > 1 { "proof_intro_many" } else { "proof_intro_one" };
+    let intro_key = if r.proofs.len() > 1 {
+        "proof_intro_many"
+    } else {
+        "proof_intro_one"
+    };
     let intros = bl.list(r.opener, intro_key)?;
     let proof_intro = if intros.is_empty() {
         String::new()
@@ -340,9 +416,15 @@ pub fn offline_slots(lib: &Library, plan: &Plan, brief: &AccountBrief) -> Result
             slots.proof_intro = proof_intro;
         }
         Channel::LinkedinConnection => {
-            slots.greeting = bl.text(r.opener, "greeting")?;
+            slots.greeting = bl.text(r.opener, "greeting_short")?;
             push(&mut parts, Slot::PointOfView, pov, vec![], Some(4));
-            push(&mut parts, Slot::Question, bl.text(r.opener, "connect")?, vec![], None);
+            push(
+                &mut parts,
+                Slot::Question,
+                bl.text(r.opener, "connect")?,
+                vec![],
+                None,
+            );
             // The proof goes in only while it fits: an empty intro drops it.
             slots.proof_intro = proof_intro;
         }
@@ -410,10 +492,6 @@ pub fn offline_slots(lib: &Library, plan: &Plan, brief: &AccountBrief) -> Result
     }
 
     fit(lib, plan, brief, &r, slots, parts)
-}
-
-fn lower_start(s: &str) -> String {
-    text::lower_first_word(s)
 }
 
 fn assemble(mut slots: Slots, parts: &[Part], proofs: &[&crate::library::Proof]) -> Slots {

@@ -28,7 +28,9 @@ struct AccountCtx<'a> {
 
 #[derive(Serialize)]
 struct RenderCtx<'a> {
-    slots: &'a Slots,
+    /// Every slot name is present (empty when unset), so templates can test
+    /// any slot under strict undefined handling.
+    slots: serde_json::Value,
     proofs: Vec<ProofCtx<'a>>,
     sender: SenderCtx<'a>,
     account: AccountCtx<'a>,
@@ -36,7 +38,12 @@ struct RenderCtx<'a> {
 
 /// Renders the draft: the channel template with `slots`, the plan's proofs
 /// (verbatim) and the sender. Fails if a slot the channel requires is empty.
-pub fn render(lib: &Library, plan: &Plan, brief: &AccountBrief, slots: &Slots) -> Result<DraftText, ComposeError> {
+pub fn render(
+    lib: &Library,
+    plan: &Plan,
+    brief: &AccountBrief,
+    slots: &Slots,
+) -> Result<DraftText, ComposeError> {
     let r = resolve(lib, plan)?;
     for s in &r.prompt.slots {
         if !slots.is_filled(s) {
@@ -47,7 +54,7 @@ pub fn render(lib: &Library, plan: &Plan, brief: &AccountBrief, slots: &Slots) -
         }
     }
     let ctx = RenderCtx {
-        slots,
+        slots: slots_value(slots),
         proofs: r
             .proofs
             .iter()
@@ -68,7 +75,12 @@ pub fn render(lib: &Library, plan: &Plan, brief: &AccountBrief, slots: &Slots) -
             industry: brief.industry.trim(),
         },
     };
-    let name = crate::library::load_template_name(ItemKind::Prompt, &r.prompt.meta.id, &r.prompt.meta.version, "template");
+    let name = crate::library::load_template_name(
+        ItemKind::Prompt,
+        &r.prompt.meta.id,
+        &r.prompt.meta.version,
+        "template",
+    );
     let body = lib
         .env()
         .get_template(&name)
@@ -88,6 +100,21 @@ pub fn render(lib: &Library, plan: &Plan, brief: &AccountBrief, slots: &Slots) -
     })
 }
 
+fn slots_value(slots: &Slots) -> serde_json::Value {
+    let mut v = serde_json::to_value(slots).unwrap_or_else(|_| serde_json::json!({}));
+    if let Some(map) = v.as_object_mut() {
+        for name in super::SLOT_NAMES {
+            let empty = match *name {
+                "discovery_questions" | "sections" => serde_json::json!([]),
+                "assets" => serde_json::json!({"heading": "", "body": ""}),
+                _ => serde_json::json!(""),
+            };
+            map.entry(name.to_string()).or_insert(empty);
+        }
+    }
+    v
+}
+
 /// Trailing spaces off every line, runs of spaces inside a line collapsed,
 /// at most one blank line in a row, no blank lines at either end.
 pub(crate) fn tidy(s: &str) -> String {
@@ -95,7 +122,11 @@ pub(crate) fn tidy(s: &str) -> String {
     for line in s.lines() {
         let indent_end = line.len() - line.trim_start().len();
         let (indent, rest) = line.split_at(indent_end);
-        let collapsed = rest.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        let collapsed = rest
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         let line = format!("{indent}{collapsed}");
         let line = line.trim_end().to_string();
         if line.is_empty() && out.last().is_none_or(|l| l.is_empty()) {

@@ -24,7 +24,11 @@ pub struct PromptSpec {
 }
 
 /// Builds the generation request for `plan`.
-pub fn prompt_spec(lib: &Library, plan: &Plan, brief: &AccountBrief) -> Result<PromptSpec, ComposeError> {
+pub fn prompt_spec(
+    lib: &Library,
+    plan: &Plan,
+    brief: &AccountBrief,
+) -> Result<PromptSpec, ComposeError> {
     let r = resolve(lib, plan)?;
     let system = match lib.item(&plan.system) {
         Some(crate::library::Item::System(s)) => s.text.clone(),
@@ -38,26 +42,54 @@ pub fn prompt_spec(lib: &Library, plan: &Plan, brief: &AccountBrief) -> Result<P
         crate::library::LimitUnit::Words => "words",
         crate::library::LimitUnit::Chars => "characters",
     };
-    let _ = writeln!(ch, "\nAim for at most {} {unit} in the final text.", r.prompt.limit.max);
+    let _ = writeln!(
+        ch,
+        "\nAim for at most {} {unit} in the final text.",
+        r.prompt.limit.max
+    );
     let _ = writeln!(ch, "Fill these slots: {}.", r.prompt.slots.join(", "));
-    let _ = writeln!(ch, "\nThe template that places your slots and the approved proofs:\n<template>\n{}\n</template>", r.prompt.template.trim());
+    let _ = writeln!(
+        ch,
+        "\nThe template that places your slots and the approved proofs:\n<template>\n{}\n</template>",
+        r.prompt.template.trim()
+    );
     let mut guidance = Vec::new();
     for b in [r.persona, r.stage, r.trigger, r.industry, r.cta] {
         if !b.guidance.trim().is_empty() {
-            guidance.push(format!("- {} ({}): {}", b.meta.id, b.family.as_str(), b.guidance.trim()));
+            guidance.push(format!(
+                "- {} ({}): {}",
+                b.meta.id,
+                b.family.as_str(),
+                b.guidance.trim()
+            ));
         }
     }
     if !guidance.is_empty() {
         let _ = writeln!(ch, "\n# Guidance for this draft\n{}", guidance.join("\n"));
     }
     for kind in [ExampleKind::Good, ExampleKind::Bad] {
-        for (i, ex) in r.prompt.examples.iter().filter(|e| e.kind == kind).enumerate() {
-            let label = if kind == ExampleKind::Good { "Good" } else { "Bad" };
+        for (i, ex) in r
+            .prompt
+            .examples
+            .iter()
+            .filter(|e| e.kind == kind)
+            .enumerate()
+        {
+            let label = if kind == ExampleKind::Good {
+                "Good"
+            } else {
+                "Bad"
+            };
             let _ = writeln!(ch, "\n# {label} example {}", i + 1);
             if let Some(s) = &ex.subject {
                 let _ = writeln!(ch, "Subject: {s}");
             }
-            let _ = writeln!(ch, "<example>\n{}\n</example>\nWhy: {}", ex.body.trim(), ex.why.trim());
+            let _ = writeln!(
+                ch,
+                "<example>\n{}\n</example>\nWhy: {}",
+                ex.body.trim(),
+                ex.why.trim()
+            );
         }
     }
 
@@ -137,8 +169,12 @@ pub fn slots_schema(channel: Channel, slots: &[String]) -> Value {
     let mut props = serde_json::Map::new();
     for s in slots {
         let v = match s.as_str() {
-            "discovery_questions" => json!({"type": "array", "minItems": 1, "maxItems": 5, "items": string_schema()}),
-            "sections" => json!({"type": "array", "minItems": 1, "maxItems": 4, "items": section_schema()}),
+            "discovery_questions" => {
+                json!({"type": "array", "minItems": 1, "maxItems": 5, "items": string_schema()})
+            }
+            "sections" => {
+                json!({"type": "array", "minItems": 1, "maxItems": 4, "items": section_schema()})
+            }
             "assets" => section_schema(),
             _ => string_schema(),
         };

@@ -74,35 +74,147 @@ const SENSITIVE: &[&str] = &[
 /// and may be lowercased mid-sentence. Anything else (a name, a product) keeps
 /// its case.
 const COMMON: &[&str] = &[
-    "a", "an", "the", "our", "their", "its", "current", "existing", "new", "plans", "plan",
-    "reference", "short", "written", "renewal", "free", "one-page", "state", "public", "two",
-    "three", "four", "five", "six", "several", "quarterly", "annual", "access", "audit",
-    "security", "customer", "data", "key", "control", "evidence", "cloud", "pilot", "demo",
-    "call", "review", "workshop", "session", "walkthrough", "summary", "checklist", "send",
-    "share", "book", "start", "talk", "run", "schedule", "connect", "arrange", "introduce",
-    "walk", "set", "joined", "posted", "announced", "attended", "downloaded", "opening",
-    "hiring", "moving", "building", "expanding", "launching", "migrating", "preparing",
-    "pursuing", "replacing", "rolling", "applying", "centralising", "centralizing",
-    "consolidating", "integrating", "may", "might", "probably", "quarterly",
+    "a",
+    "an",
+    "the",
+    "our",
+    "their",
+    "its",
+    "current",
+    "existing",
+    "new",
+    "plans",
+    "plan",
+    "reference",
+    "short",
+    "written",
+    "renewal",
+    "free",
+    "one-page",
+    "state",
+    "public",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "several",
+    "quarterly",
+    "annual",
+    "access",
+    "audit",
+    "security",
+    "customer",
+    "data",
+    "key",
+    "control",
+    "evidence",
+    "cloud",
+    "pilot",
+    "demo",
+    "call",
+    "review",
+    "workshop",
+    "session",
+    "walkthrough",
+    "summary",
+    "checklist",
+    "send",
+    "share",
+    "book",
+    "start",
+    "talk",
+    "run",
+    "schedule",
+    "connect",
+    "arrange",
+    "introduce",
+    "walk",
+    "set",
+    "joined",
+    "posted",
+    "announced",
+    "attended",
+    "downloaded",
+    "opening",
+    "hiring",
+    "moving",
+    "building",
+    "expanding",
+    "launching",
+    "migrating",
+    "preparing",
+    "pursuing",
+    "replacing",
+    "rolling",
+    "applying",
+    "centralising",
+    "centralizing",
+    "consolidating",
+    "integrating",
+    "may",
+    "might",
+    "probably",
+    "encryption",
+    "leaver",
+    "compliance",
+    "reviews",
+    "keys",
+    "staff",
+    "teams",
+    "spreadsheets",
+    "most",
+    "some",
+    "many",
+    "tooling",
+    "tools",
+    "vendor",
+    "identity",
+    "patient",
+    "policy",
+    "card",
+    "payment",
 ];
 
 /// Verbs that make a CTA offer an action the sender takes.
 const ACTIONS: &[&str] = &[
-    "send", "share", "book", "start", "talk", "run", "schedule", "connect", "arrange",
-    "introduce", "walk", "set",
+    "send",
+    "share",
+    "book",
+    "start",
+    "talk",
+    "run",
+    "schedule",
+    "connect",
+    "arrange",
+    "introduce",
+    "walk",
+    "set",
 ];
 
 static ISO_DATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").expect("static regex"));
-static PARENS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*\([^)]*\)").expect("static regex"));
-static QUOTED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"'[^']{3,}'|"[^"]{3,}"|‘[^’]{3,}’|“[^”]{3,}”"#).expect("static regex"));
+static PARENS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*\([^)]*\)").expect("static regex"));
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"'[^']{3,}'|"[^"]{3,}"|‘[^’]{3,}’|“[^”]{3,}”"#).expect("static regex")
+});
 static ON_DATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s+(on|between)\s+\d{4}-\d{2}-\d{2}.*$").expect("static regex"));
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 pub fn mentions_tracking(s: &str) -> bool {
@@ -191,7 +303,11 @@ pub fn quoted_title(s: &str) -> Option<String> {
 
 /// The word "a" or "an" for a noun phrase.
 pub fn article(np: &str) -> &'static str {
-    let w = np.split([' ', '-']).next().unwrap_or("").to_ascii_lowercase();
+    let w = np
+        .split([' ', '-'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if w.starts_with(|c: char| c.is_ascii_digit()) {
         let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
         let an = digits.starts_with('8')
@@ -248,13 +364,27 @@ pub fn hypothesis_question(h: &str) -> Option<String> {
         return None;
     }
     let h = human_dates(h);
-    for (lead, repl) in [("May be ", "Are you "), ("Might be ", "Are you "), ("May ", "Do you ")] {
+    for (lead, repl) in [
+        ("May be ", "Are you "),
+        ("Might be ", "Are you "),
+        ("May ", "Do you "),
+    ] {
         if let Some(rest) = h.strip_prefix(lead) {
             return Some(format!("{repl}{rest}?"));
         }
     }
-    let body = lower_first_word(&h.replace(" probably ", " "));
-    Some(format!("I may be missing context, so a question: is it fair to say that {body}?"))
+    let h = h.replace(" probably ", " ");
+    let body = lower_first_word(&h);
+    if body != h {
+        Some(format!(
+            "I may be missing context, so a question: is it fair to say that {body}?"
+        ))
+    } else {
+        // Starts with a name: keep its case and ask with a question tag.
+        Some(format!(
+            "I may be missing context, so a question: {h}, or is that not the case?"
+        ))
+    }
 }
 
 /// An intent topic that can be named as a common concern: only ordinary
@@ -266,12 +396,24 @@ pub fn safe_topic(t: &str) -> Option<String> {
         return None;
     }
     let l = t.to_lowercase();
-    if ["alternative", "pricing", "review", " vs", "versus", "compar"].iter().any(|w| l.contains(w)) {
+    if [
+        "alternative",
+        "pricing",
+        "review",
+        " vs",
+        "versus",
+        "compar",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+    {
         return None;
     }
     let ok = t.split([' ', '-', '/']).filter(|w| !w.is_empty()).all(|w| {
-        w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            || w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        w.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            || w.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     });
     ok.then(|| t.to_string())
 }
@@ -281,7 +423,13 @@ pub fn safe_topic(t: &str) -> Option<String> {
 pub fn industry_phrase(industry: &str) -> String {
     industry
         .split_whitespace()
-        .map(|w| if is_titlecase_word(w) { w.to_ascii_lowercase() } else { w.to_string() })
+        .map(|w| {
+            if is_titlecase_word(w) {
+                w.to_ascii_lowercase()
+            } else {
+                w.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -372,9 +520,13 @@ mod tests {
 
     #[test]
     fn clauses_keep_facts_and_drop_provenance() {
-        assert_eq!(clause("Announced a $45M Series C").unwrap(), "announced a $45M Series C");
         assert_eq!(
-            clause("Current Lockgrid contract renews on 2027-01-31 (stated on discovery call)").unwrap(),
+            clause("Announced a $45M Series C").unwrap(),
+            "announced a $45M Series C"
+        );
+        assert_eq!(
+            clause("Current Lockgrid contract renews on 2027-01-31 (stated on discovery call)")
+                .unwrap(),
             "current Lockgrid contract renews on 31 January 2027"
         );
         assert_eq!(
@@ -395,15 +547,23 @@ mod tests {
 
     #[test]
     fn offers_and_articles() {
-        assert_eq!(offer("15-minute security Q&A"), Some(Offer::Thing("a 15-minute security Q&A".into())));
-        assert_eq!(offer("8-week pilot"), Some(Offer::Thing("an 8-week pilot".into())));
+        assert_eq!(
+            offer("15-minute security Q&A"),
+            Some(Offer::Thing("a 15-minute security Q&A".into()))
+        );
+        assert_eq!(
+            offer("8-week pilot"),
+            Some(Offer::Thing("an 8-week pilot".into()))
+        );
         assert_eq!(
             offer("Reference call with Coho Financial"),
             Some(Offer::Thing("a reference call with Coho Financial".into()))
         );
         assert_eq!(
             offer("Send the Fabrikam Insurance case study"),
-            Some(Offer::Action("send the Fabrikam Insurance case study".into()))
+            Some(Offer::Action(
+                "send the Fabrikam Insurance case study".into()
+            ))
         );
         assert_eq!(article("one-page summary"), "a");
         assert_eq!(article("hour"), "an");
@@ -416,26 +576,53 @@ mod tests {
             hypothesis_question("May be evaluating Vaultline as an alternative").unwrap(),
             "Are you evaluating Vaultline as an alternative?"
         );
-        let q = hypothesis_question("Access reviews are probably run from spreadsheets today").unwrap();
-        assert!(q.ends_with("is it fair to say that access reviews are run from spreadsheets today?"), "{q}");
+        let q =
+            hypothesis_question("Access reviews are probably run from spreadsheets today").unwrap();
+        assert!(
+            q.ends_with("is it fair to say that access reviews are run from spreadsheets today?"),
+            "{q}"
+        );
+        let q = hypothesis_question("Halden may want key management in one platform").unwrap();
+        assert!(
+            q.ends_with("Halden may want key management in one platform, or is that not the case?"),
+            "{q}"
+        );
     }
 
     #[test]
     fn engagement_keeps_first_party_only() {
-        let e = engagement(0, "Attended webinar 'Zero-trust for clinical data' on 2026-11-12").unwrap();
+        let e = engagement(
+            0,
+            "Attended webinar 'Zero-trust for clinical data' on 2026-11-12",
+        )
+        .unwrap();
         assert_eq!(e.kind, EngagementKind::Webinar);
         assert_eq!(e.title.as_deref(), Some("'Zero-trust for clinical data'"));
         assert!(engagement(0, "Opened two earlier emails (email tracking)").is_none());
         assert!(engagement(0, "Visited the pricing page 3 times (web analytics)").is_none());
         assert!(engagement(0, "Read 3 ungated blog articles (web tracking)").is_none());
-        assert!(engagement(0, "Registered for a webinar on 2026-10-21 but did not attend").is_none());
-        assert_eq!(engagement(0, "Discovery call with IT on 2026-11-05").unwrap().kind, EngagementKind::Meeting);
+        assert!(
+            engagement(
+                0,
+                "Registered for a webinar on 2026-10-21 but did not attend"
+            )
+            .is_none()
+        );
+        assert_eq!(
+            engagement(0, "Discovery call with IT on 2026-11-05")
+                .unwrap()
+                .kind,
+            EngagementKind::Meeting
+        );
     }
 
     #[test]
     fn topics_without_names_only() {
         assert_eq!(safe_topic("ISO 27001").as_deref(), Some("ISO 27001"));
-        assert_eq!(safe_topic("access reviews").as_deref(), Some("access reviews"));
+        assert_eq!(
+            safe_topic("access reviews").as_deref(),
+            Some("access reviews")
+        );
         assert!(safe_topic("Vaultline alternatives").is_none());
         assert!(safe_topic("Lockgrid pricing").is_none());
         assert_eq!(industry_phrase("Public sector"), "public sector");

@@ -51,7 +51,10 @@ impl<'de> Deserialize<'de> for DateStr {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<NaiveDate, E> {
                 NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(E::custom)
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<NaiveDate, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NaiveDate, A::Error> {
                 let Some((_, v)) = map.next_entry::<String, String>()? else {
                     return Err(serde::de::Error::custom("empty date"));
                 };
@@ -154,7 +157,10 @@ impl Version {
         let mut parts = s.split('.');
         let mut next = || -> Option<u64> {
             let p = parts.next()?;
-            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
+            if p.is_empty()
+                || !p.bytes().all(|b| b.is_ascii_digit())
+                || (p.len() > 1 && p.starts_with('0'))
+            {
                 return None;
             }
             p.parse().ok()

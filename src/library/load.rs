@@ -148,19 +148,40 @@ struct MetaIdSpans {
     version: Spanned<String>,
 }
 
+/// A file: `[meta]` and one body table named after its role.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromptFile<T> {
+    #[allow(dead_code)]
+    meta: IgnoredAny,
+    prompt: T,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockWrap {
+    #[allow(dead_code)]
+    meta: IgnoredAny,
+    block: BlockFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProofWrap {
+    #[allow(dead_code)]
+    meta: IgnoredAny,
+    proof: ProofFile,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SystemFile {
-    #[allow(dead_code)]
-    meta: IgnoredAny,
     text: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChannelFile {
-    #[allow(dead_code)]
-    meta: IgnoredAny,
     channel: Spanned<String>,
     instructions: String,
     template: Spanned<String>,
@@ -176,8 +197,6 @@ struct ChannelFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BlockFile {
-    #[allow(dead_code)]
-    meta: IgnoredAny,
     #[serde(default)]
     aliases: Vec<String>,
     #[serde(default)]
@@ -197,8 +216,6 @@ struct BlockFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProofFile {
-    #[allow(dead_code)]
-    meta: IgnoredAny,
     text: Spanned<String>,
     source: String,
     #[serde(default)]
@@ -248,7 +265,10 @@ pub(crate) fn new_env() -> minijinja::Environment<'static> {
     env
 }
 
-pub(crate) fn build(files: &[SourceFile], mut errors: Vec<LoadError>) -> Result<Loaded, Vec<LoadError>> {
+pub(crate) fn build(
+    files: &[SourceFile],
+    mut errors: Vec<LoadError>,
+) -> Result<Loaded, Vec<LoadError>> {
     let mut items: BTreeMap<Key, Item> = BTreeMap::new();
     let mut origin: HashMap<Key, (usize, usize)> = HashMap::new();
     let mut refs: Vec<PendingRef> = Vec::new();
@@ -286,9 +306,9 @@ pub(crate) fn build(files: &[SourceFile], mut errors: Vec<LoadError>) -> Result<
             }
         };
         let spans = toml::from_str::<MetaSpans>(&file.text).ok();
-        let (id_off, ver_off) = spans
-            .as_ref()
-            .map_or((0, 0), |s| (s.meta.id.span().start, s.meta.version.span().start));
+        let (id_off, ver_off) = spans.as_ref().map_or((0, 0), |s| {
+            (s.meta.id.span().start, s.meta.version.span().start)
+        });
 
         // Check the version before the body so both problems are reported.
         let version = meta.as_ref().and_then(|m| {
@@ -313,7 +333,15 @@ pub(crate) fn build(files: &[SourceFile], mut errors: Vec<LoadError>) -> Result<
             );
         }
 
-        let body = parse_body(&mut cx, fi, role, meta.as_ref(), &mut refs, &mut templates, &mut example_proofs);
+        let body = parse_body(
+            &mut cx,
+            fi,
+            role,
+            meta.as_ref(),
+            &mut refs,
+            &mut templates,
+            &mut example_proofs,
+        );
         if let Some(Body::Routing(r)) = &body
             && let Some(m) = &meta
         {
@@ -401,7 +429,9 @@ pub(crate) fn build(files: &[SourceFile], mut errors: Vec<LoadError>) -> Result<
                 line,
                 col,
                 rule: rules::EXAMPLE_PROOF,
-                message: format!("good example names proof {proof_id} but does not quote its text verbatim"),
+                message: format!(
+                    "good example names proof {proof_id} but does not quote its text verbatim"
+                ),
             });
         }
     }
@@ -501,7 +531,7 @@ fn parse_body(
     let id = meta.map_or_else(String::new, |m| m.id.clone());
     let version = meta.map_or_else(String::new, |m| m.version.clone());
     match role {
-        Role::System => match toml::from_str::<SystemFile>(text) {
+        Role::System => match toml::from_str::<PromptFile<SystemFile>>(text).map(|w| w.prompt) {
             Ok(f) => Some(Body::Item(Box::new(move |meta| {
                 Item::System(SystemPrompt { meta, text: f.text })
             }))),
@@ -511,7 +541,7 @@ fn parse_body(
             }
         },
         Role::Channel => {
-            let f = match toml::from_str::<ChannelFile>(text) {
+            let f = match toml::from_str::<PromptFile<ChannelFile>>(text).map(|w| w.prompt) {
                 Ok(f) => f,
                 Err(e) => {
                     cx.toml(rules::TOML_SCHEMA, &e);
@@ -553,7 +583,11 @@ fn parse_body(
                     ok = false;
                 }
             }
-            let good = f.examples.iter().filter(|e| e.get_ref().kind == ExampleKind::Good).count();
+            let good = f
+                .examples
+                .iter()
+                .filter(|e| e.get_ref().kind == ExampleKind::Good)
+                .count();
             let bad = f.examples.len() - good;
             if good == 0 || bad == 0 {
                 cx.at(
@@ -573,7 +607,12 @@ fn parse_body(
                         kind: ItemKind::Proof,
                     });
                     if ex.get_ref().kind == ExampleKind::Good {
-                        example_proofs.push((fi, ex.span().start, p.clone(), ex.get_ref().body.clone()));
+                        example_proofs.push((
+                            fi,
+                            ex.span().start,
+                            p.clone(),
+                            ex.get_ref().body.clone(),
+                        ));
                     }
                 }
             }
@@ -611,7 +650,7 @@ fn parse_body(
             })))
         }
         Role::Block => {
-            let f = match toml::from_str::<BlockFile>(text) {
+            let f = match toml::from_str::<BlockWrap>(text).map(|w| w.block) {
                 Ok(f) => f,
                 Err(e) => {
                     cx.toml(rules::TOML_SCHEMA, &e);
@@ -635,13 +674,21 @@ fn parse_body(
             let mut ok = true;
             for key in family.required_text() {
                 if !f.text.contains_key(*key) {
-                    cx.at(id_off, rules::MISSING_FIELD, format!("{} blocks need text.{key}", family.as_str()));
+                    cx.at(
+                        id_off,
+                        rules::MISSING_FIELD,
+                        format!("{} blocks need text.{key}", family.as_str()),
+                    );
                     ok = false;
                 }
             }
             for key in family.required_lists() {
                 if f.lists.get(*key).is_none_or(|l| l.is_empty()) {
-                    cx.at(id_off, rules::MISSING_FIELD, format!("{} blocks need a non-empty lists.{key}", family.as_str()));
+                    cx.at(
+                        id_off,
+                        rules::MISSING_FIELD,
+                        format!("{} blocks need a non-empty lists.{key}", family.as_str()),
+                    );
                     ok = false;
                 }
             }
@@ -667,7 +714,12 @@ fn parse_body(
                     templates.push(PendingTemplate {
                         file: fi,
                         offset: cx.content_start(v.span().start),
-                        name: template_name(ItemKind::Component, &id, &version, &format!("lists.{k}.{i}")),
+                        name: template_name(
+                            ItemKind::Component,
+                            &id,
+                            &version,
+                            &format!("lists.{k}.{i}"),
+                        ),
                         source: v.get_ref().clone(),
                     });
                 }
@@ -684,7 +736,11 @@ fn parse_body(
                     third_party: f.third_party,
                     uses: f.uses.into_iter().map(Spanned::into_inner).collect(),
                     guidance: f.guidance,
-                    text: f.text.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
+                    text: f
+                        .text
+                        .into_iter()
+                        .map(|(k, v)| (k, v.into_inner()))
+                        .collect(),
                     lists: f
                         .lists
                         .into_iter()
@@ -694,7 +750,7 @@ fn parse_body(
             })))
         }
         Role::Proof => {
-            let f = match toml::from_str::<ProofFile>(text) {
+            let f = match toml::from_str::<ProofWrap>(text).map(|w| w.proof) {
                 Ok(f) => f,
                 Err(e) => {
                     cx.toml(rules::TOML_SCHEMA, &e);
@@ -706,16 +762,32 @@ fn parse_body(
                 && m.expires.is_none()
             {
                 let off = toml::from_str::<MetaSpans>(text).map_or(0, |s| s.meta.id.span().start);
-                cx.at(off, rules::PROOF_EXPIRY, format!("proof {} has no meta.expires date", m.id));
+                cx.at(
+                    off,
+                    rules::PROOF_EXPIRY,
+                    format!("proof {} has no meta.expires date", m.id),
+                );
                 ok = false;
             }
             if f.text.get_ref().trim().is_empty() {
-                cx.at(f.text.span().start, rules::PROOF_TEXT, "proof text is empty");
+                cx.at(
+                    f.text.span().start,
+                    rules::PROOF_TEXT,
+                    "proof text is empty",
+                );
                 ok = false;
             }
             let empty = ProofFacts::default();
-            let (facts, facts_off) = f.facts.as_ref().map_or((&empty, 0), |x| (x.get_ref(), x.span().start));
-            for fact in facts.numbers.iter().chain(&facts.names).chain(&facts.certifications) {
+            let (facts, facts_off) = f
+                .facts
+                .as_ref()
+                .map_or((&empty, 0), |x| (x.get_ref(), x.span().start));
+            for fact in facts
+                .numbers
+                .iter()
+                .chain(&facts.names)
+                .chain(&facts.certifications)
+            {
                 if !f.text.get_ref().contains(fact.as_str()) {
                     cx.at(
                         facts_off,
@@ -752,7 +824,11 @@ fn parse_body(
                 let rel = cx.file.rel.clone();
                 let raw = cx.file.text.clone();
                 Some(Body::Item(Box::new(move |meta| {
-                    Item::Policy(PolicySource { meta, path: rel, raw })
+                    Item::Policy(PolicySource {
+                        meta,
+                        path: rel,
+                        raw,
+                    })
                 })))
             }
         }
@@ -782,7 +858,10 @@ fn check_aliases(
                         line,
                         col,
                         rule: rules::ALIAS_CLASH,
-                        message: format!("alias {alias:?} of {} is also an alias of {other}", b.meta.id),
+                        message: format!(
+                            "alias {alias:?} of {} is also an alias of {other}",
+                            b.meta.id
+                        ),
                     });
                 }
                 Some(_) => {}

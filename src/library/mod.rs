@@ -16,6 +16,10 @@
 //! - `policies/*.toml`: `[meta]` plus the policy body; `routing.toml` is parsed
 //!   here, the rest are kept raw for their owners.
 //!
+//! Every file is a `[meta]` table (`item::ItemMeta`) and one body table named
+//! after its role: `[prompt]`, `[block]`, `[proof]`, or `[rules]` for
+//! routing.
+//!
 //! Several versions of one id may coexist; a request picks one with a
 //! [`VersionReq`] (a label such as "production", or an exact version).
 //!
@@ -34,8 +38,8 @@ pub use error::LoadError;
 pub use load::normalize_alias;
 pub(crate) use load::template_name as load_template_name;
 pub use types::{
-    Block, ChannelPrompt, Example, ExampleKind, Family, Item, Limit, LimitUnit, PolicySource, Proof,
-    ProofFacts, ProofRule, SystemPrompt,
+    Block, ChannelPrompt, Example, ExampleKind, Family, Item, Limit, LimitUnit, PolicySource,
+    Proof, ProofFacts, ProofRule, SystemPrompt,
 };
 
 use crate::model::{Channel, ItemKind, ItemRef};
@@ -252,8 +256,24 @@ impl Library {
 
     /// Every version of `kind`/`id`, oldest first.
     fn versions(&self, kind: ItemKind, id: &str) -> Vec<&Item> {
-        let lo = (kind, id.to_string(), Version { major: 0, minor: 0, patch: 0 });
-        let hi = (kind, id.to_string(), Version { major: u64::MAX, minor: u64::MAX, patch: u64::MAX });
+        let lo = (
+            kind,
+            id.to_string(),
+            Version {
+                major: 0,
+                minor: 0,
+                patch: 0,
+            },
+        );
+        let hi = (
+            kind,
+            id.to_string(),
+            Version {
+                major: u64::MAX,
+                minor: u64::MAX,
+                patch: u64::MAX,
+            },
+        );
         self.items.range(lo..=hi).map(|(_, item)| item).collect()
     }
 
@@ -264,16 +284,27 @@ impl Library {
                 let v = Version::parse(v)?;
                 self.items.get(&(kind, id.to_string(), v))
             }
-            VersionReq::Label(l) => self.versions(kind, id).into_iter().rev().find(|i| i.meta().has_label(l)),
+            VersionReq::Label(l) => self
+                .versions(kind, id)
+                .into_iter()
+                .rev()
+                .find(|i| i.meta().has_label(l)),
         }
     }
 
     /// Like [`Library::select`], falling back to the production version when
     /// no version carries the requested label: a "candidate" experiment may
     /// change one block and leave the rest as they are.
-    pub fn select_or_production(&self, kind: ItemKind, id: &str, req: &VersionReq) -> Option<&Item> {
+    pub fn select_or_production(
+        &self,
+        kind: ItemKind,
+        id: &str,
+        req: &VersionReq,
+    ) -> Option<&Item> {
         self.select(kind, id, req).or_else(|| match req {
-            VersionReq::Label(l) if l != PRODUCTION => self.select(kind, id, &VersionReq::production()),
+            VersionReq::Label(l) if l != PRODUCTION => {
+                self.select(kind, id, &VersionReq::production())
+            }
             _ => None,
         })
     }
@@ -322,12 +353,16 @@ impl Library {
             .items
             .iter()
             .filter_map(|((k, id, _), item)| match item {
-                Item::Block(b) if *k == ItemKind::Component && b.family == family => Some(id.as_str()),
+                Item::Block(b) if *k == ItemKind::Component && b.family == family => {
+                    Some(id.as_str())
+                }
                 _ => None,
             })
             .collect();
         ids.dedup();
-        ids.into_iter().filter_map(|id| self.block(id, req)).collect()
+        ids.into_iter()
+            .filter_map(|id| self.block(id, req))
+            .collect()
     }
 
     /// The proof `id`: its highest production version, else its highest

@@ -128,7 +128,7 @@ impl Family {
             Family::Persona => &[
                 "label", "pain", "outcome", "pov", "subject", "heading", "section",
             ],
-            Family::Stage => &["offer", "assets_heading", "assets", "permission"],
+            Family::Stage => &["assets_heading", "assets", "permission"],
             Family::Trigger => &["reason", "short", "call", "landing"],
             Family::Industry => &["data", "peers", "change"],
             Family::Opener => &[
@@ -139,6 +139,7 @@ impl Family {
                 "connected",
                 "request",
                 "greeting",
+                "greeting_short",
                 "connect",
                 "initiative_ing",
                 "initiative_other",
