@@ -11,7 +11,7 @@
 
 use crate::brief::{self, Screening, Violation};
 use crate::checks::{CheckInput, CheckPolicies, Pipeline};
-use crate::compose::{self, Selector};
+use crate::compose::{self, ComposeError, Selection};
 use crate::library::Library;
 use crate::metrics::Metrics;
 use crate::model::{
@@ -221,6 +221,43 @@ impl Snapshot {
     }
 }
 
+/// Which prompt versions a request asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selector {
+    /// A pinned channel prompt version, e.g. "1.2.0".
+    pub version: Option<String>,
+    /// A label, e.g. "production" or "candidate".
+    pub label: Option<String>,
+}
+
+impl Selector {
+    pub fn selection(&self, today: NaiveDate) -> Selection {
+        match (&self.version, &self.label) {
+            (Some(v), _) => Selection::pinned(v, today),
+            (None, Some(l)) => Selection::label(l, today),
+            (None, None) => Selection::production(today),
+        }
+    }
+}
+
+/// Compose errors that mean the request asked for something the library does
+/// not have are the caller's to fix; the rest are ours.
+fn compose_error(e: ComposeError, selector: &Selector) -> EngineError {
+    match &e {
+        ComposeError::NoPrompt { .. } => {
+            let field = if selector.version.is_some() { "prompt_version" } else { "prompt_label" };
+            EngineError::invalid(field, "unknown_version", e.to_string())
+        }
+        ComposeError::InvalidStage { .. } => EngineError::invalid("brief.stage", "enum", e.to_string()),
+        ComposeError::UnknownProof { .. } => EngineError::invalid("brief.proof_point_ids", "unknown_proof", e.to_string()),
+        ComposeError::NotEnoughProofs { .. } => EngineError::invalid("brief.proof_point_ids", "not_enough_proofs", e.to_string()),
+        _ => EngineError::Generation {
+            code: GenerationFailure::Compose,
+            message: e.to_string(),
+        },
+    }
+}
+
 /// A request to generate drafts.
 #[derive(Debug, Clone)]
 pub struct GenerateCommand {
@@ -269,15 +306,13 @@ impl Generator {
         _instruction: Option<&str>,
         _deadline: Option<Instant>,
     ) -> Result<Generated, EngineError> {
-        let compose_err = |e: compose::ComposeError| EngineError::Generation {
-            code: GenerationFailure::Compose,
-            message: e.to_string(),
-        };
+        let compose_err = |e: ComposeError| compose_error(e, selector);
+        let selection = selector.selection(Utc::now().date_naive());
         match self {
             Generator::Offline => {
                 let plan =
-                    compose::plan(&snap.library, brief, channel, selector).map_err(compose_err)?;
-                let slots = compose::offline_slots(&snap.library, &plan, brief);
+                    compose::plan(&snap.library, brief, channel, &selection).map_err(compose_err)?;
+                let slots = compose::offline_slots(&snap.library, &plan, brief).map_err(compose_err)?;
                 let text =
                     compose::render(&snap.library, &plan, brief, &slots).map_err(compose_err)?;
                 Ok(Generated {

@@ -3,9 +3,8 @@
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use proofline::app::{self, Listeners};
-use proofline::compose::Selector;
 use proofline::config::Config;
-use proofline::engine::{EngineError, GenerateCommand};
+use proofline::engine::{EngineError, GenerateCommand, Selector};
 use proofline::model::{AccountBrief, Channel, Draft};
 use proofline::store::Store;
 use std::path::{Path, PathBuf};
