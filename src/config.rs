@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -36,14 +36,6 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./data"),
             library: String::new(),
             batch_concurrency: 8,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
         }
     }
 }
@@ -99,6 +91,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
     fn env_overrides_and_all_problems_reported() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("PROOFLINE__SERVER__GRPC_ADDR", "127.0.0.1:6000");

@@ -245,12 +245,22 @@ impl Selector {
 fn compose_error(e: ComposeError, selector: &Selector) -> EngineError {
     match &e {
         ComposeError::NoPrompt { .. } => {
-            let field = if selector.version.is_some() { "prompt_version" } else { "prompt_label" };
+            let field = if selector.version.is_some() {
+                "prompt_version"
+            } else {
+                "prompt_label"
+            };
             EngineError::invalid(field, "unknown_version", e.to_string())
         }
-        ComposeError::InvalidStage { .. } => EngineError::invalid("brief.stage", "enum", e.to_string()),
-        ComposeError::UnknownProof { .. } => EngineError::invalid("brief.proof_point_ids", "unknown_proof", e.to_string()),
-        ComposeError::NotEnoughProofs { .. } => EngineError::invalid("brief.proof_point_ids", "not_enough_proofs", e.to_string()),
+        ComposeError::InvalidStage { .. } => {
+            EngineError::invalid("brief.stage", "enum", e.to_string())
+        }
+        ComposeError::UnknownProof { .. } => {
+            EngineError::invalid("brief.proof_point_ids", "unknown_proof", e.to_string())
+        }
+        ComposeError::NotEnoughProofs { .. } => {
+            EngineError::invalid("brief.proof_point_ids", "not_enough_proofs", e.to_string())
+        }
         _ => EngineError::Generation {
             code: GenerationFailure::Compose,
             message: e.to_string(),
@@ -310,9 +320,10 @@ impl Generator {
         let selection = selector.selection(Utc::now().date_naive());
         match self {
             Generator::Offline => {
-                let plan =
-                    compose::plan(&snap.library, brief, channel, &selection).map_err(compose_err)?;
-                let slots = compose::offline_slots(&snap.library, &plan, brief).map_err(compose_err)?;
+                let plan = compose::plan(&snap.library, brief, channel, &selection)
+                    .map_err(compose_err)?;
+                let slots =
+                    compose::offline_slots(&snap.library, &plan, brief).map_err(compose_err)?;
                 let text =
                     compose::render(&snap.library, &plan, brief, &slots).map_err(compose_err)?;
                 Ok(Generated {
