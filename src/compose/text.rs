@@ -396,16 +396,9 @@ pub fn safe_topic(t: &str) -> Option<String> {
         return None;
     }
     let l = t.to_lowercase();
-    if [
-        "alternative",
-        "pricing",
-        "review",
-        " vs",
-        "versus",
-        "compar",
-    ]
-    .iter()
-    .any(|w| l.contains(w))
+    if ["alternative", "pricing", " vs", "versus", "compar"]
+        .iter()
+        .any(|w| l.contains(w))
     {
         return None;
     }
