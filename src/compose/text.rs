@@ -217,14 +217,33 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// Lowercased, punctuation (except hyphens) turned into spaces, with a
+/// leading space, so `" read "` matches the word and not "spread".
+fn words_of(s: &str) -> String {
+    let mut out = String::from(" ");
+    out.extend(s.to_lowercase().chars().map(|c| {
+        if c.is_alphanumeric() || c == '-' {
+            c
+        } else {
+            ' '
+        }
+    }));
+    out.push(' ');
+    out
+}
+
+/// Whether `s` contains any of `terms` starting at a word boundary.
+fn has_term(s: &str, terms: &[&str]) -> bool {
+    let w = words_of(s);
+    terms.iter().any(|t| w.contains(&format!(" {t}")))
+}
+
 pub fn mentions_tracking(s: &str) -> bool {
-    let l = s.to_lowercase();
-    TRACKED.iter().any(|w| l.contains(w))
+    has_term(s, TRACKED)
 }
 
 pub fn mentions_sensitive(s: &str) -> bool {
-    let l = s.to_lowercase();
-    SENSITIVE.iter().any(|w| l.contains(w))
+    has_term(s, SENSITIVE)
 }
 
 /// Safe to quote: no tracking, no personal attributes.
@@ -396,16 +415,9 @@ pub fn safe_topic(t: &str) -> Option<String> {
         return None;
     }
     let l = t.to_lowercase();
-    if [
-        "alternative",
-        "pricing",
-        "review",
-        " vs",
-        "versus",
-        "compar",
-    ]
-    .iter()
-    .any(|w| l.contains(w))
+    if ["alternative", "pricing", " vs", "versus", "compar"]
+        .iter()
+        .any(|w| l.contains(w))
     {
         return None;
     }

@@ -451,13 +451,26 @@ pub(crate) fn build(
 
     let mut env = new_env();
     for t in templates {
-        if let Err(e) = env.add_template_owned(t.name.clone(), t.source) {
+        if let Err(e) = env.add_template_owned(t.name.clone(), t.source.clone()) {
             let file = &files[t.file];
             let index = LineIndex::new(&file.text);
             let (line0, col0) = index.pos(t.offset);
-            let (line, col) = match e.line() {
+            // The template text equals the TOML string when it has no
+            // escapes, so its byte range maps onto the file; otherwise fall
+            // back to the template's line number.
+            let by_line = match e.line() {
                 Some(l) if l > 1 => (line0 + l - 1, 1),
                 _ => (line0, col0),
+            };
+            let (line, col) = match e.range() {
+                Some(r)
+                    if file.text.get(t.offset + r.start..t.offset + r.end)
+                        == t.source.get(r.clone()) =>
+                {
+                    let pos = index.pos(t.offset + r.start);
+                    if pos.0 == by_line.0 { pos } else { by_line }
+                }
+                _ => by_line,
             };
             errors.push(LoadError {
                 path: file.display.clone(),
