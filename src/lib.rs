@@ -17,6 +17,7 @@
 
 pub mod checks;
 pub mod compose;
+pub mod eval;
 pub mod library;
 pub mod llm;
 pub mod model;
