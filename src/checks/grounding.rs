@@ -154,6 +154,15 @@ impl GroundingCheck {
             if q.courtesy {
                 continue;
             }
+            // "100% secure" is an absolute (a red line), not a statistic
+            if q.kind == QKind::Percent
+                && q.value == 100.0
+                && !toks
+                    .get(q.tok_end)
+                    .is_some_and(|t| t.kind == TokKind::Word && lower(t.text(text)) == "of")
+            {
+                continue;
+            }
             if q.word_form
                 && q.kind == QKind::Count
                 && !q
@@ -546,7 +555,7 @@ fn prev_third(
                 s @ Subject::Third(_) => Some(s),
                 _ => None,
             })
-            .last()
+            .next()
         {
             return Some(n);
         }
@@ -584,12 +593,23 @@ const CHANGE_VERBS: &[&str] = &[
 const SKIP_BACK: &[&str] = &[
     "by", "from", "to", "of", "about", "roughly", "around", "nearly", "over", "almost",
     "approximately", "up", "than", "the", "a", "an", "its", "their", "his", "her", "our", "your",
-    "just", "only", "some", "more", "less", "average", "on", "an", "down", "at", "least",
+    "just", "only", "some", "more", "less", "average", "an", "down", "at", "least",
+];
+
+/// Framing words that carry no metric ("Congratulations on the $45M ...",
+/// "Start a 30-day pilot").
+const FRAMING: &[&str] = &[
+    "congratulations", "congrats", "thanks", "thank", "news", "announcement", "announced",
+    "latest", "recent", "recently", "nice", "great", "big", "impressive", "huge", "total",
+    "start", "book", "get", "try", "run", "join", "schedule", "set", "take", "offer", "send",
+    "share", "see", "give", "free", "planned", "plan", "plans", "new", "upcoming", "whole",
+    "entire", "full", "first", "initial", "short", "quick", "simple", "typical", "usual",
+    "like", "nearly", "almost", "roughly", "exactly", "full", "strong", "solid",
 ];
 
 const STOP_PREP: &[&str] = &[
     "in", "with", "for", "across", "within", "after", "before", "during", "into", "using", "via",
-    "under", "per", "and", "or", "while", "since", "when", "as", "that", "which", "who", "is",
+    "under", "per", "and", "or", "while", "on", "at", "since", "when", "as", "that", "which", "who", "is",
     "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
 ];
 
@@ -623,7 +643,7 @@ fn window_stems(
         if CHANGE_VERBS.iter().any(|v| st.starts_with(v) || l.starts_with(v)) {
             break;
         }
-        if is_stopword(&l) || l.len() < 3 {
+        if is_stopword(&l) || l.len() < 3 || FRAMING.contains(&l.as_str()) {
             continue;
         }
         for p in st.split('-') {
@@ -712,6 +732,9 @@ const LEAD_SKIP: &[&str] = &[
     "today", "tomorrow", "yesterday", "please", "ok", "okay", "sorry", "apologies", "welcome",
     "introducing", "meet", "imagine", "consider", "picture", "learn", "see", "get", "try",
     "join", "discover", "explore", "find", "take", "make", "keep", "bring", "run", "use",
+    "contact", "call", "email", "visit", "reach", "download", "watch", "register", "sign",
+    "schedule", "reply", "follow", "connect", "grab", "claim", "request", "review", "compare",
+    "check", "meet", "speak", "chat", "write", "ring", "text", "message",
 ];
 
 const GREETINGS: &[&str] = &[
@@ -725,6 +748,11 @@ const GENERIC_NAMES: &[&str] = &[
     "zoom", "teams", "google", "slack", "excel", "covid", "christmas", "new year", "q&a",
     "ai", "genai", "saas", "revops", "devops", "secops", "finops", "mlops", "fintech",
     "insurtech", "healthtech", "regtech", "proptech", "edtech", "wi-fi", "wifi", "youtube",
+    // continents and broad regions: general statements, not specific claims
+    "europe", "european", "asia", "africa", "america", "americas", "north", "south", "latin",
+    "middle", "east", "west", "western", "eastern", "nordics", "nordic", "scandinavia",
+    "oceania", "pacific", "atlantic", "emea", "apac", "dach", "benelux", "iberia", "balkans",
+    "baltics", "caribbean", "gulf", "southeast", "central", "northern", "southern",
 ];
 
 const CLAIM_VERBS: &[&str] = &[
