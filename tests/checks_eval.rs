@@ -64,3 +64,22 @@ fn report_json_has_exact_shape() {
     }
     assert_eq!(obj["cases"], 5);
 }
+
+/// `cargo test --test checks_eval dump -- --ignored --nocapture` prints every
+/// finding on every case, for error analysis.
+#[test]
+#[ignore]
+fn dump_all_findings() {
+    let cases = load_cases(dev_path()).expect("dev set loads");
+    let pipeline = Pipeline::bundled();
+    for c in &cases {
+        let f = proofline::eval::check_case(&pipeline, c);
+        println!("== {} expect {:?}", c.id, c.expect.flags);
+        for x in f {
+            println!(
+                "   {:?} {} {:?} | {} | {:?}",
+                x.severity, x.rule_id, x.excerpt, x.evidence, x.suggestion
+            );
+        }
+    }
+}
