@@ -542,11 +542,13 @@ impl Engine {
             .await?;
         let proofs = snap.proof_facts(&cmd.brief);
         let findings = snap.check(&cmd.brief, channel, &proofs, &[], &generated.text);
+        // Routing weighs the content that went into the draft; the policies
+        // that checked it are guardrails, recorded in the lineage only.
+        let used = snap.used_items(&generated.items);
         let mut items = generated.items.clone();
         items.extend(snap.policy_items.iter().cloned());
         items.sort();
         items.dedup();
-        let used = snap.used_items(&items);
         let (route, reasons) = route::decide(
             snap.library.routing(),
             &RouteInput {

@@ -22,6 +22,7 @@ pub mod checks;
 pub mod compose;
 pub mod config;
 pub mod engine;
+pub mod eval;
 pub mod grpc;
 pub mod http;
 pub mod library;

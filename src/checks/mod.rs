@@ -5,6 +5,21 @@
 //! network: a check is a pure function of the draft, the brief, the proofs and
 //! the policies, so the same draft always gets the same findings.
 
+pub mod facts;
+pub mod grounding;
+pub mod pipeline;
+pub mod policy;
+pub mod redline;
+pub mod scan;
+pub mod text;
+pub mod tone;
+
+pub use grounding::GroundingCheck;
+pub use pipeline::{ExampleFailure, Pipeline, sort_findings};
+pub use policy::{CheckPolicies, PolicyError, RuleInfo};
+pub use redline::RedLineCheck;
+pub use tone::ToneCheck;
+
 use crate::model::{AccountBrief, Channel, CheckKind, DraftText, Finding, ProofFact};
 
 /// Everything a check may look at.
@@ -30,6 +45,3 @@ pub trait Check: Send + Sync {
     fn kind(&self) -> CheckKind;
     fn check(&self, input: &CheckInput<'_>, out: &mut Vec<Finding>);
 }
-
-mod stub;
-pub use stub::{CheckPolicies, Pipeline};

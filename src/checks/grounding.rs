@@ -1,0 +1,1165 @@
+//! Grounding: every specific factual statement must trace to the brief or to
+//! an approved proof (seed 5.4). Deterministic, no model.
+//!
+//! The check builds a facts table from every brief field and every proof,
+//! then extracts claim-bearing spans from the draft (figures, dates, named
+//! organisations, certifications, awards, hypotheses stated as fact) and
+//! verifies each one:
+//! - figures and dates are normalised by type and compared by value;
+//! - a figure is bound to its subject (the nearest name before it, or the
+//!   previous sentence's name for "They"/"It") and to its metric words
+//!   ("audit preparation time"), so a proof's figure told about another
+//!   customer or another outcome does not verify;
+//! - names must occur in the facts (the sender's own company and products,
+//!   the account and competitors need no source);
+//! - a certification or award needs a fact that states it for that subject;
+//! - a hypothesis repeated as a plain statement is flagged.
+
+use super::facts::{DateMention, QKind, Quantity, extract, is_sentence_initial, iso_date};
+use super::text::{
+    Tok, TokKind, is_stopword, lower, month_of, is_weekday, sentences, stem, stems_match,
+    strip_possessive, tokenize,
+};
+use super::{Check, CheckInput};
+use crate::model::{CheckKind, Finding, Severity, Span, TextPart};
+use regex::bytes::{Regex, RegexBuilder};
+
+pub const RULE_FIGURE: &str = "grounding.figure";
+pub const RULE_FIGURE_BINDING: &str = "grounding.figure_binding";
+pub const RULE_DATE: &str = "grounding.date";
+pub const RULE_ENTITY: &str = "grounding.entity";
+pub const RULE_CERTIFICATION: &str = "grounding.certification";
+pub const RULE_AWARD: &str = "grounding.award";
+pub const RULE_HYPOTHESIS: &str = "grounding.hypothesis";
+pub const RULE_VERSION: &str = "1.0.0";
+
+/// All grounding rule ids.
+pub const RULES: [&str; 7] = [
+    RULE_FIGURE,
+    RULE_FIGURE_BINDING,
+    RULE_DATE,
+    RULE_ENTITY,
+    RULE_CERTIFICATION,
+    RULE_AWARD,
+    RULE_HYPOTHESIS,
+];
+
+fn ci(p: &str) -> Regex {
+    RegexBuilder::new(p)
+        .unicode(false)
+        .case_insensitive(true)
+        .build()
+        .expect("built-in grounding pattern compiles")
+}
+
+/// The grounding check. Build once; patterns are compiled here.
+#[derive(Debug, Clone)]
+pub struct GroundingCheck {
+    cert: Regex,
+    status: Regex,
+    aspiration: Regex,
+    award: Regex,
+    hedge: Regex,
+}
+
+impl Default for GroundingCheck {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GroundingCheck {
+    pub fn new() -> Self {
+        GroundingCheck {
+            cert: ci(
+                r"\b(soc ?[123]( type (1|2|i|ii))?|soc ?ii|soc for cybersecurity|iso(/iec)? ?\d{4,5}(-\d+)?|pci[- ]dss( level [1-4])?|pci[- ]p2pe|hitrust( r2| i1| e1| csf)?|fedramp( (high|moderate|low|li-saas|tailored))?|stateramp|tx-ramp|hipaa|hitech|gdpr|ccpa|cmmc( level [1-3])?|tisax|cyber essentials( plus)?|irap|bsi c5|c5|csa star( level [1-3])?|fips ?140-[23]|common criteria|nist (sp )?(800-53|800-171|csf)|ens (high|medium|alta)|k-isms|mtcs|dora|nis ?2|sox|pipeda|apra cps ?234|hds|ismap|iso 42001|ncsc caf|caf)\b",
+            ),
+            status: ci(
+                r"\b(certified|certification|certificate|certifications|attestation|attested|attests|authori[sz]ed|authori[sz]ation|accredited|accreditation|compliant|audited|validated|approved|registered|level [1-4] service provider|ato|report|seal|assessed|qualified)\b",
+            ),
+            aspiration: ci(
+                r"\b(help(s|ing|ed)? (you|your|teams|customers|companies|organi[sz]ations|them|banks|insurers)( to)? (get|become|achieve|stay|reach|prepare|pass|maintain|prove)|pursu(e|es|ing)|prepar(e|es|ing) for|work(ing)? towards?|on (the|your) (way|path|road) to|path to|road to|ready for|readiness|become|get to|aim(s|ing)? (for|to)|plan(s|ning)? (for|to)|need(s)? to (be|get|become|show|prove)|require(s|d)?|ask(s|ed|ing)? for|asking about|questions about|evidence for|mapping to|maps? (them )?to)\b",
+            ),
+            award: ci(
+                r"\b(named (a |an |the )?(leader|visionary|challenger|strong performer|top \w+|winner|finalist)|award(s|ed)?|award-winning|magic quadrant|forrester wave|\w+ wave|ranked (#|no\. ?|number )?\d+|top[- ]rated|recogni[sz]ed (as|by|in)|winner of|finalist|number one|leader in the|gold (medal|award)|(gartner|forrester|idc) (report|research|recogni[sz]ed|named))\b",
+            ),
+            hedge: ci(
+                r"\b(may|might|could|perhaps|maybe|possibly|probably|likely|unlikely|wonder|wondering|guess|imagine|suspect|expect|assume|if|whether|unless|seems?|sounds|curious|assuming|presumably|not sure|in case|depending)\b",
+            ),
+        }
+    }
+
+    /// Run on every part of the draft.
+    pub(crate) fn run(&self, input: &CheckInput<'_>, extra_competitors: &[String], out: &mut Vec<Finding>) {
+        let table = FactTable::build(input, extra_competitors);
+        for (part, text) in input.draft.parts() {
+            self.check_part(&table, input, part, text, out);
+        }
+    }
+
+    fn check_part(
+        &self,
+        table: &FactTable,
+        input: &CheckInput<'_>,
+        part: TextPart,
+        text: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let toks = tokenize(text);
+        let sents = sentences(text);
+        let sent_of_tok: Vec<usize> = {
+            let mut v = Vec::with_capacity(toks.len());
+            let mut si = 0usize;
+            for t in &toks {
+                while si + 1 < sents.len() && t.start >= sents[si].1 {
+                    si += 1;
+                }
+                v.push(si);
+            }
+            v
+        };
+        let is_q: Vec<bool> = sents
+            .iter()
+            .map(|&(a, e)| {
+                text[a..e]
+                    .trim_end_matches(['"', ')', '\u{201d}', ' '])
+                    .ends_with('?')
+            })
+            .collect();
+        let names = find_names(text, &toks, &sents, &sent_of_tok);
+        let mut name_tok = vec![false; toks.len()];
+        for n in &names {
+            for f in &mut name_tok[n.tok_i..n.tok_j] {
+                *f = true;
+            }
+        }
+        let (qs, ds) = extract(text, &toks);
+        let mut qtok = vec![false; toks.len()];
+        for q in &qs {
+            for f in &mut qtok[q.tok_start..q.tok_end.min(toks.len())] {
+                *f = true;
+            }
+        }
+        for d in &ds {
+            for f in &mut qtok[d.tok_start..d.tok_end.min(toks.len())] {
+                *f = true;
+            }
+        }
+
+        // 1. Figures.
+        for q in &qs {
+            if q.courtesy {
+                continue;
+            }
+            // "100% secure" is an absolute (a red line), not a statistic
+            if q.kind == QKind::Percent
+                && q.value == 100.0
+                && !toks
+                    .get(q.tok_end)
+                    .is_some_and(|t| t.kind == TokKind::Word && lower(t.text(text)) == "of")
+            {
+                continue;
+            }
+            if q.word_form
+                && q.kind == QKind::Count
+                && !q
+                    .noun
+                    .as_deref()
+                    .is_some_and(|n| table.quantified_nouns.iter().any(|x| stems_match(x, stem(n))))
+            {
+                continue;
+            }
+            self.check_figure(table, text, part, &toks, &sents, &sent_of_tok, &names, &name_tok, &qtok, q, out);
+        }
+
+        // 2. Dates.
+        for d in &ds {
+            if !d.has_anything() {
+                continue;
+            }
+            let ok = table.facts.iter().any(|f| f.dates.iter().any(|fd| d.supported_by(fd)));
+            if ok {
+                continue;
+            }
+            let excerpt_txt = &text[d.start..d.end];
+            // closest: same year, else same month
+            let close = table
+                .facts
+                .iter()
+                .flat_map(|f| f.dates.iter().map(move |fd| (f, fd)))
+                .max_by_key(|(_, fd)| {
+                    (d.year.is_some() && fd.year == d.year) as u8 * 2
+                        + (d.month.is_some() && fd.month == d.month) as u8
+                        + (d.day.is_some() && fd.day == d.day) as u8
+                });
+            let (evidence, suggestion) = match close {
+                Some((f, _)) => (
+                    format!("no fact gives the date \"{excerpt_txt}\"; closest: {}", f.cite()),
+                    format!("Use the date as the source gives it ({}), or drop it.", f.cite()),
+                ),
+                None => (
+                    format!("no fact in the brief or proofs gives a date like \"{excerpt_txt}\""),
+                    "Remove the date or add it to the brief with a source.".to_string(),
+                ),
+            };
+            push(out, text, part, d.start, d.end, RULE_DATE,
+                "Date not supported by the brief or the approved proofs.", evidence, Some(suggestion));
+        }
+
+        // 3. Names of organisations, customers, tools and people.
+        for n in &names {
+            if is_q[sent_of_tok[n.tok_i]] {
+                continue;
+            }
+            let raw = &text[n.start..n.end];
+            let nm = lower(strip_possessive(raw));
+            if table.name_supported(&nm) {
+                continue;
+            }
+            push(out, text, part, n.start, n.end, RULE_ENTITY,
+                "Names an organisation, customer, product or person that no fact mentions.",
+                format!("no fact in the brief or proofs mentions \"{}\"", strip_possessive(raw)),
+                Some(format!("Remove \"{}\" or use an approved proof that names it.", strip_possessive(raw))));
+        }
+
+        // 4-6. Sentence-level claims.
+        for (si, &(sa, se)) in sents.iter().enumerate() {
+            if is_q[si] {
+                continue;
+            }
+            let sent = &text[sa..se];
+            let sb = sent.as_bytes();
+            // certifications / compliance status
+            for m in self.cert.find_iter(sb) {
+                let (ma, me) = (m.start(), m.end());
+                let w0 = floor_cb(sent, ma.saturating_sub(45));
+                let w1 = ceil_cb(sent, (me + 45).min(sent.len()));
+                let window = &sent[w0..w1];
+                if !self.status.is_match(window.as_bytes()) {
+                    continue;
+                }
+                if self.aspiration.is_match(&sb[floor_cb(sent, ma.saturating_sub(60))..ma]) {
+                    continue;
+                }
+                let cert_norm = norm_cert(&sent[ma..me]);
+                let subj = subject_before(text, &names, sa + ma, sa, table);
+                let ok = table.facts.iter().any(|f| {
+                    norm_cert(&f.lower).contains(&cert_norm)
+                        && self.status.is_match(f.lower.as_bytes())
+                        && match &subj {
+                            Subject::Third(n) => f.lower.contains(n.as_str()),
+                            Subject::Sender | Subject::None => f.subject_is_sender || !f.is_proof,
+                            Subject::Account => !f.is_proof,
+                            Subject::Competitor => true,
+                        }
+                });
+                if !ok {
+                    let cert_txt = &sent[ma..me];
+                    push(out, text, part, sa + w0, sa + w1.min(sent.len()), RULE_CERTIFICATION,
+                        "States a certification or compliance status that no fact supports.",
+                        format!("no proof or brief field states \"{cert_txt}\" status for this subject"),
+                        Some(format!("Remove the {cert_txt} claim or use an approved proof that states it.")));
+                }
+            }
+            // awards and analyst recognition
+            for m in self.award.find_iter(sb) {
+                let mt = lower(&sent[m.start()..m.end()]);
+                let key = award_key(&mt);
+                if table.facts.iter().any(|f| f.lower.contains(&key)) {
+                    continue;
+                }
+                push(out, text, part, sa + m.start(), sa + m.end(), RULE_AWARD,
+                    "Claims an award or analyst recognition that no proof supports.",
+                    format!("no proof mentions \"{}\"", &sent[m.start()..m.end()]),
+                    Some("Remove the award claim or use an approved proof that states it.".into()));
+            }
+            // hypotheses stated as fact
+            if !table.hypotheses.is_empty() && !self.hedge.is_match(sb) {
+                let has_third = names.iter().any(|n| {
+                    sent_of_tok[n.tok_i] == si
+                        && matches!(table.classify(&lower(strip_possessive(&text[n.start..n.end]))), Subject::Third(_))
+                        && table.name_supported(&lower(strip_possessive(&text[n.start..n.end])))
+                });
+                let pronoun_third = first_word_pronoun(sent) && si > 0 && {
+                    // "It kept EU customer data ..." about the previous customer
+                    names.iter().any(|n| sent_of_tok[n.tok_i] + 1 == si
+                        && matches!(table.classify(&lower(strip_possessive(&text[n.start..n.end]))), Subject::Third(_)))
+                };
+                if !has_third && !pronoun_third {
+                    let sstems = content_stems(sent);
+                    for (hi, (htext, hstems)) in table.hypotheses.iter().enumerate() {
+                        if hstems.len() < 2 {
+                            continue;
+                        }
+                        let hit = hstems
+                            .iter()
+                            .filter(|h| sstems.iter().any(|s| stems_match(s, h)))
+                            .count();
+                        let need = (hstems.len() * 6).div_ceil(10).max(2);
+                        if hit >= need {
+                            push(out, text, part, sa, se, RULE_HYPOTHESIS,
+                                "States a hypothesis from the brief as if it were known.",
+                                format!("brief.hypotheses[{hi}]: \"{htext}\" (a suspicion, not a fact)"),
+                                Some("Ask it as a question instead (\"Are you ...?\") or leave it out.".into()));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let _ = input;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_figure(
+        &self,
+        table: &FactTable,
+        text: &str,
+        part: TextPart,
+        toks: &[Tok],
+        sents: &[(usize, usize)],
+        sent_of_tok: &[usize],
+        names: &[NameSpan],
+        name_tok: &[bool],
+        qtok: &[bool],
+        q: &Quantity,
+        out: &mut Vec<Finding>,
+    ) {
+        let si = sent_of_tok.get(q.tok_start).copied().unwrap_or(0);
+        let (sa, _se) = sents.get(si).copied().unwrap_or((0, text.len()));
+        let fig = &text[q.start..q.end];
+        let kind_eq = |fq: &Quantity| fq.kind.compatible(q.kind) && (fq.value - q.value).abs() <= 1e-9 * q.value.abs().max(1.0);
+        let cands: Vec<&Fact> = table
+            .facts
+            .iter()
+            .filter(|f| f.quantities.iter().any(kind_eq))
+            .collect();
+        if cands.is_empty() {
+            // nearest same-kind figure
+            let near = table
+                .facts
+                .iter()
+                .flat_map(|f| f.quantities.iter().map(move |fq| (f, fq)))
+                .filter(|(_, fq)| fq.kind.compatible(q.kind))
+                .min_by(|a, b| {
+                    let da = (a.1.value - q.value).abs();
+                    let db = (b.1.value - q.value).abs();
+                    da.total_cmp(&db)
+                });
+            let (evidence, suggestion) = match near {
+                Some((f, fq)) => {
+                    let ftxt = &f.text[fq.start..fq.end];
+                    (
+                        format!("no fact gives \"{fig}\"; closest figure: \"{ftxt}\" in {}", f.cite()),
+                        format!("Use the sourced figure \"{ftxt}\" as {} states it, or remove \"{fig}\".", f.path),
+                    )
+                }
+                None => (
+                    format!("no fact in the brief or proofs gives \"{fig}\""),
+                    format!("Remove \"{fig}\" or add an approved proof that states it."),
+                ),
+            };
+            push(out, text, part, q.start, q.end, RULE_FIGURE,
+                "Figure not supported by the brief or the approved proofs.", evidence, Some(suggestion));
+            return;
+        }
+        // Subject binding
+        let subj = {
+            let s = subject_before(text, names, q.start, sa, table);
+            let you = toks[..q.tok_start]
+                .iter()
+                .enumerate()
+                .rev()
+                .take_while(|(k, _)| sent_of_tok[*k] == si)
+                .find(|(_, t)| {
+                    t.kind == TokKind::Word
+                        && matches!(lower(t.text(text)).as_str(), "you" | "your" | "you're" | "you've" | "yours")
+                })
+                .map(|(k, _)| toks[k].start);
+            let last_name_end = names
+                .iter()
+                .filter(|n| n.end <= q.start && n.start >= sa)
+                .map(|n| n.end)
+                .max();
+            match (you, last_name_end) {
+                (Some(y), Some(e)) if y > e => Subject::Account,
+                (Some(_), None) => Subject::Account,
+                _ => {
+                    if matches!(s, Subject::None) && first_word_pronoun(&text[sa..]) {
+                        // "They cut ... by 40%": the previous sentence's subject
+                        prev_third(text, names, sents, sent_of_tok, si, table).unwrap_or(Subject::None)
+                    } else {
+                        s
+                    }
+                }
+            }
+        };
+        let window = window_stems(text, toks, q, name_tok, qtok, sent_of_tok);
+        let mut best: Option<&Fact> = None;
+        for f in &cands {
+            let subj_ok = match &subj {
+                Subject::Third(n) => f.lower.contains(n.as_str()),
+                Subject::Account => !f.is_proof || f.lower.contains(&table.account_first),
+                _ => true,
+            };
+            if best.is_none() {
+                best = Some(f);
+            }
+            if !subj_ok {
+                continue;
+            }
+            let misses = window
+                .iter()
+                .filter(|w| !f.stems.iter().any(|s| stems_match(s, w) || synonyms(s, w)))
+                .count();
+            if misses <= window.len() / 3 {
+                return;
+            }
+            best = Some(f);
+        }
+        let f = best.expect("candidates non-empty");
+        let who = match &subj {
+            Subject::Third(n) => format!(" for \"{n}\""),
+            Subject::Account => " for the prospect".to_string(),
+            _ => String::new(),
+        };
+        push(out, text, part, q.start, q.end, RULE_FIGURE_BINDING,
+            "Figure taken from a source but attached to a different subject or outcome.",
+            format!("\"{fig}\" appears in {} but not{who} with this outcome", f.cite()),
+            Some(format!("Quote the figure with its own subject and outcome: \"{}\"", f.text)));
+    }
+}
+
+impl Check for GroundingCheck {
+    fn kind(&self) -> CheckKind {
+        CheckKind::Grounding
+    }
+
+    fn check(&self, input: &CheckInput<'_>, out: &mut Vec<Finding>) {
+        self.run(input, &[], out);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push(
+    out: &mut Vec<Finding>,
+    text: &str,
+    part: TextPart,
+    a: usize,
+    e: usize,
+    rule: &str,
+    message: &str,
+    evidence: String,
+    suggestion: Option<String>,
+) {
+    let (a, e) = super::text::snap(text, a, e);
+    if a >= e {
+        return;
+    }
+    if out
+        .iter()
+        .any(|f| f.check == CheckKind::Grounding && f.span.part == part && f.span.start == a && f.span.end == e)
+    {
+        return;
+    }
+    out.push(Finding {
+        check: CheckKind::Grounding,
+        rule_id: rule.to_string(),
+        rule_version: RULE_VERSION.to_string(),
+        severity: Severity::Blocking,
+        span: Span { part, start: a, end: e },
+        excerpt: text[a..e].to_string(),
+        message: message.to_string(),
+        evidence,
+        suggestion,
+    });
+}
+
+fn floor_cb(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_cb(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+fn norm_cert(s: &str) -> String {
+    let l = s.to_ascii_lowercase().replace("/iec", "");
+    let mut o: String = l.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    o = o.replace("typeii", "type2").replace("typei", "type1").replace("socii", "soc2");
+    o
+}
+
+fn award_key(m: &str) -> String {
+    for k in ["leader", "visionary", "challenger", "performer", "quadrant", "wave", "award", "winner", "finalist", "ranked", "rated", "recogni", "number one", "gold", "gartner", "forrester", "idc"] {
+        if m.contains(k) {
+            return k.to_string();
+        }
+    }
+    m.to_string()
+}
+
+fn first_word_pronoun(sent: &str) -> bool {
+    let w = sent
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    matches!(
+        w.to_ascii_lowercase().as_str(),
+        "they" | "it" | "their" | "its" | "she" | "he"
+    )
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Subject {
+    None,
+    Sender,
+    Account,
+    Competitor,
+    Third(String),
+}
+
+fn subject_before(text: &str, names: &[NameSpan], pos: usize, sent_start: usize, table: &FactTable) -> Subject {
+    names
+        .iter()
+        .filter(|n| n.end <= pos && n.start >= sent_start)
+        .max_by_key(|n| n.end)
+        .map_or(Subject::None, |n| table.classify(&lower(strip_possessive(&text[n.start..n.end]))))
+}
+
+fn prev_third(
+    text: &str,
+    names: &[NameSpan],
+    sents: &[(usize, usize)],
+    sent_of_tok: &[usize],
+    si: usize,
+    table: &FactTable,
+) -> Option<Subject> {
+    let _ = sents;
+    for back in (si.saturating_sub(2)..si).rev() {
+        if let Some(n) = names
+            .iter()
+            .filter(|n| sent_of_tok[n.tok_i] == back)
+            .filter_map(|n| match table.classify(&lower(strip_possessive(&text[n.start..n.end]))) {
+                s @ Subject::Third(_) => Some(s),
+                _ => None,
+            })
+            .next()
+        {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// Words allowed to stand for one another in metric binding.
+fn synonyms(a: &str, b: &str) -> bool {
+    const G: &[&[&str]] = &[
+        &["effort", "workload", "work", "labour", "labor"],
+        &["spend", "spending", "cost", "budget", "expens"],
+        &["customer", "client"],
+        &["certif", "recertif", "attest"],
+        &["turnaround", "respons"],
+        &["review", "audit"],
+        &["plant", "site", "factory", "facilit"],
+        &["store", "location", "shop", "branch"],
+        &["clinic", "site", "location", "facilit"],
+        &["key", "secret"],
+        &["record", "file"],
+    ];
+    G.iter().any(|g| {
+        g.iter().any(|x| a.starts_with(x)) && g.iter().any(|x| b.starts_with(x))
+    })
+}
+
+const CHANGE_VERBS: &[&str] = &[
+    "cut", "reduc", "lower", "sav", "saved", "drop", "decreas", "increas", "grew", "grow",
+    "improv", "boost", "rais", "went", "moved", "mov", "achiev", "shrank", "shrunk", "slash",
+    "halv", "doubl", "tripl", "lift", "trim", "rotat", "answer", "complet", "pass", "kept", "keep",
+    "consolidat", "migrat", "process", "handl", "clos", "avoid", "deliver",
+];
+
+const SKIP_BACK: &[&str] = &[
+    "by", "from", "to", "of", "about", "roughly", "around", "nearly", "over", "almost",
+    "approximately", "up", "than", "the", "a", "an", "its", "their", "his", "her", "our", "your",
+    "just", "only", "some", "more", "less", "average", "an", "down", "at", "least",
+];
+
+/// Framing words that carry no metric ("Congratulations on the $45M ...",
+/// "Start a 30-day pilot").
+const FRAMING: &[&str] = &[
+    "congratulations", "congrats", "thanks", "thank", "news", "announcement", "announced",
+    "latest", "recent", "recently", "nice", "great", "big", "impressive", "huge", "total",
+    "start", "book", "get", "try", "run", "join", "schedule", "set", "take", "offer", "send",
+    "share", "see", "give", "free", "planned", "plan", "plans", "new", "upcoming", "whole",
+    "entire", "full", "first", "initial", "short", "quick", "simple", "typical", "usual",
+    "like", "nearly", "almost", "roughly", "exactly", "full", "strong", "solid",
+];
+
+const STOP_PREP: &[&str] = &[
+    "in", "with", "for", "across", "within", "after", "before", "during", "into", "using", "via",
+    "under", "per", "and", "or", "while", "on", "at", "since", "when", "as", "that", "which", "who", "is",
+    "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
+];
+
+fn window_stems(
+    text: &str,
+    toks: &[Tok],
+    q: &Quantity,
+    name_tok: &[bool],
+    qtok: &[bool],
+    sent_of_tok: &[usize],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let si = sent_of_tok.get(q.tok_start).copied();
+    // backwards
+    let mut k = q.tok_start;
+    let mut taken = 0;
+    while k > 0 && taken < 6 {
+        k -= 1;
+        let t = toks[k];
+        if Some(sent_of_tok[k]) != si || t.kind != TokKind::Word || name_tok[k] || qtok[k] {
+            break;
+        }
+        let l = lower(t.text(text));
+        if SKIP_BACK.contains(&l.as_str()) {
+            continue;
+        }
+        if STOP_PREP.contains(&l.as_str()) {
+            break;
+        }
+        let st = stem(&l).to_string();
+        if CHANGE_VERBS.iter().any(|v| st.starts_with(v) || l.starts_with(v)) {
+            break;
+        }
+        if is_stopword(&l) || l.len() < 3 || FRAMING.contains(&l.as_str()) {
+            continue;
+        }
+        for p in st.split('-') {
+            if p.len() >= 3 && !is_stopword(p) {
+                out.push(stem(p).to_string());
+            }
+        }
+        taken += 1;
+    }
+    // forwards (nouns right after a count: "120 customer security questionnaires")
+    if q.kind == QKind::Count {
+        let mut k = q.tok_end;
+        let mut taken = 0;
+        while k < toks.len() && taken < 3 {
+            let t = toks[k];
+            if Some(sent_of_tok[k]) != si || t.kind != TokKind::Word || name_tok[k] || qtok[k] {
+                break;
+            }
+            let l = lower(t.text(text));
+            if STOP_PREP.contains(&l.as_str()) || is_stopword(&l) {
+                break;
+            }
+            for p in l.split('-') {
+                if p.len() >= 3 && !is_stopword(p) {
+                    out.push(stem(p).to_string());
+                }
+            }
+            taken += 1;
+            k += 1;
+        }
+    }
+    out
+}
+
+fn content_stems(s: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for w in s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}')) {
+        if w.len() < 3 {
+            continue;
+        }
+        let l = lower(strip_possessive(w));
+        if is_stopword(&l) || HEDGES.contains(&l.as_str()) {
+            continue;
+        }
+        v.push(stem(&l).to_string());
+    }
+    v
+}
+
+const HEDGES: &[&str] = &[
+    "may", "might", "could", "perhaps", "maybe", "possibly", "probably", "likely", "seems",
+    "seem", "appears", "suspect", "still",
+];
+
+/// A capitalised name in the draft.
+#[derive(Debug, Clone, Copy)]
+struct NameSpan {
+    start: usize,
+    end: usize,
+    tok_i: usize,
+    tok_j: usize,
+}
+
+fn is_name_tok(w: &str) -> bool {
+    let mut ch = w.chars();
+    let Some(f) = ch.next() else { return false };
+    f.is_uppercase() && w.chars().any(char::is_lowercase) && !w.starts_with("I'") && !w.starts_with("I\u{2019}")
+}
+
+const LEAD_SKIP: &[&str] = &[
+    "a", "about", "after", "all", "also", "although", "an", "and", "any", "are", "as", "ask",
+    "at", "because", "before", "best", "both", "but", "by", "can", "close", "comparing",
+    "congrats", "congratulations", "context", "could", "dear", "did", "do", "does", "each",
+    "every", "fit", "following", "for", "from", "given", "glad", "good", "great", "happy", "has",
+    "have", "he", "hello", "her", "here", "hey", "hi", "his", "hope", "hoping", "how", "i", "if",
+    "in", "is", "it", "its", "just", "key", "kind", "let", "looking", "many", "most", "my",
+    "next", "no", "not", "note", "noticed", "of", "on", "once", "one", "opener", "or", "our",
+    "please", "prepared", "proof", "ps", "push", "question", "questions", "quick", "re", "read",
+    "recap", "regarding", "results", "saw", "send", "share", "she", "should", "since", "so",
+    "some", "start", "step", "steps", "subject", "sure", "talk", "thank", "thanks", "that",
+    "the", "their", "there", "these", "they", "this", "those", "though", "three", "to", "two",
+    "was", "we", "welcome", "were", "what", "when", "where", "whether", "which", "while", "who",
+    "why", "will", "with", "without", "would", "yes", "you", "your", "book", "heard", "warm",
+    "hallo", "hej", "hola", "bonjour", "ciao", "morning", "afternoon", "evening", "cheers",
+    "regards", "sincerely", "together", "unlike", "even", "only", "again", "then", "now",
+    "today", "tomorrow", "yesterday", "please", "ok", "okay", "sorry", "apologies", "welcome",
+    "introducing", "meet", "imagine", "consider", "picture", "learn", "see", "get", "try",
+    "join", "discover", "explore", "find", "take", "make", "keep", "bring", "run", "use",
+    "contact", "call", "email", "visit", "reach", "download", "watch", "register", "sign",
+    "schedule", "reply", "follow", "connect", "grab", "claim", "request", "review", "compare",
+    "check", "meet", "speak", "chat", "write", "ring", "text", "message",
+];
+
+const GREETINGS: &[&str] = &[
+    "hi", "hello", "hey", "dear", "hallo", "hej", "hola", "bonjour", "ciao", "morning",
+    "afternoon", "evening", "thanks", "thank", "congratulations", "congrats", "welcome", "moin",
+    "salut", "olá", "ola", "namaste",
+];
+
+const GENERIC_NAMES: &[&str] = &[
+    "linkedin", "internet", "mr", "ms", "mrs", "dr", "prof", "ok", "okay", "web", "email",
+    "zoom", "teams", "google", "slack", "excel", "covid", "christmas", "new year", "q&a",
+    "ai", "genai", "saas", "revops", "devops", "secops", "finops", "mlops", "fintech",
+    "insurtech", "healthtech", "regtech", "proptech", "edtech", "wi-fi", "wifi", "youtube",
+    // continents and broad regions: general statements, not specific claims
+    "europe", "european", "asia", "africa", "america", "americas", "north", "south", "latin",
+    "middle", "east", "west", "western", "eastern", "nordics", "nordic", "scandinavia",
+    "oceania", "pacific", "atlantic", "emea", "apac", "dach", "benelux", "iberia", "balkans",
+    "baltics", "caribbean", "gulf", "southeast", "central", "northern", "southern",
+];
+
+const CLAIM_VERBS: &[&str] = &[
+    "cut", "saved", "reduced", "lowered", "achieved", "moved", "went", "answered", "passed",
+    "completed", "rotated", "kept", "consolidated", "uses", "used", "chose", "selected",
+    "switched", "runs", "ran", "deployed", "replaced", "built", "grew", "increased", "improved",
+    "migrated", "eliminated", "halved", "doubled", "tripled", "cleared", "closed", "automated",
+    "standardised", "standardized", "rolled", "adopted", "partnered", "trusts", "trusted",
+    "relies", "relied", "signed", "picked", "mapped", "shipped", "launched", "onboarded",
+    "earned", "won", "avoided", "recovered", "processed", "handled", "slashed", "decreased",
+    "works", "worked", "needed", "had", "saw", "got", "reached", "hit", "delivered", "secured",
+    "protects", "protected", "runs", "manages", "managed",
+];
+
+fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &[usize]) -> Vec<NameSpan> {
+    let mut out = Vec::new();
+    // sentences to skip: short greeting / sign-off lines, title-case headings
+    let skip_sent: Vec<bool> = sents
+        .iter()
+        .map(|&(a, e)| {
+            let s = &text[a..e];
+            let words: Vec<&str> = s.split_whitespace().collect();
+            if words.len() <= 4 && s.ends_with(',') {
+                return true;
+            }
+            let terminal = s.ends_with(['.', '!', '?', ':', ',']);
+            if !terminal && words.len() >= 3 {
+                let long: Vec<&&str> = words.iter().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4).collect();
+                if !long.is_empty() {
+                    let caps = long.iter().filter(|w| w.chars().next().is_some_and(char::is_uppercase)).count();
+                    if caps * 10 >= long.len() * 6 && caps >= 3 {
+                        return true;
+                    }
+                }
+            }
+            false
+        })
+        .collect();
+    let n = toks.len();
+    let mut i = 0;
+    while i < n {
+        let t = toks[i];
+        if t.kind != TokKind::Word || !is_name_tok(t.text(text)) || skip_sent.get(sent_of_tok[i]).copied().unwrap_or(false) {
+            i += 1;
+            continue;
+        }
+        // collect the run
+        let mut run = vec![i];
+        let mut j = i + 1;
+        let mut stop_after_poss = strip_possessive(t.text(text)).len() != t.text(text).len();
+        while j < n && !stop_after_poss {
+            let tj = toks[j];
+            if tj.kind == TokKind::Word && is_name_tok(tj.text(text)) && sent_of_tok[j] == sent_of_tok[i] {
+                run.push(j);
+                stop_after_poss = strip_possessive(tj.text(text)).len() != tj.text(text).len();
+                j += 1;
+                continue;
+            }
+            let conn = (tj.kind == TokKind::Word
+                && matches!(tj.text(text), "of" | "de" | "van" | "von" | "der" | "den" | "du" | "la" | "le" | "da" | "di"))
+                || (tj.kind == TokKind::Punct && tj.text(text) == "&");
+            if conn && j + 1 < n && toks[j + 1].kind == TokKind::Word && is_name_tok(toks[j + 1].text(text)) {
+                run.push(j + 1);
+                j += 2;
+                continue;
+            }
+            break;
+        }
+        let next_i = j;
+        let initial = is_sentence_initial(text, toks, i);
+        let prev_word = if i > 0 && toks[i - 1].kind == TokKind::Word {
+            Some(lower(toks[i - 1].text(text)))
+        } else {
+            None
+        };
+        // drop leading function words / greetings
+        let mut greeted = prev_word.as_deref().is_some_and(|p| GREETINGS.contains(&p));
+        let mut k = 0;
+        while k < run.len() {
+            let l = lower(toks[run[k]].text(text));
+            if LEAD_SKIP.contains(&l.as_str()) && (k == 0) {
+                if GREETINGS.contains(&l.as_str()) {
+                    greeted = true;
+                }
+                run.remove(0);
+                continue;
+            }
+            k += 1;
+        }
+        // split at months, weekdays and generic words
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new()];
+        for &r in &run {
+            let w = strip_possessive(toks[r].text(text));
+            let l = lower(w);
+            if month_of(w).is_some() || is_weekday(w) || GENERIC_NAMES.contains(&l.as_str()) {
+                groups.push(Vec::new());
+            } else if let Some(g) = groups.last_mut() {
+                g.push(r);
+            }
+        }
+        for (gi, g) in groups.into_iter().enumerate() {
+            if g.is_empty() {
+                continue;
+            }
+            if greeted && gi == 0 {
+                continue;
+            }
+            let first = g[0];
+            let last = *g.last().unwrap_or(&first);
+            // vocative: ", Dev."
+            if g.len() == 1
+                && first > 0
+                && toks[first - 1].kind == TokKind::Punct
+                && toks[first - 1].text(text) == ","
+                && (last + 1 >= n
+                    || toks[last + 1].kind == TokKind::Newline
+                    || (toks[last + 1].kind == TokKind::Punct && matches!(toks[last + 1].text(text), "." | "!" | "?")))
+            {
+                continue;
+            }
+            // a lone capitalised first word needs a claim verb after it
+            if g.len() == 1 && (initial && first == i || is_sentence_initial(text, toks, first)) {
+                let next = toks.get(last + 1).filter(|t| t.kind == TokKind::Word).map(|t| lower(t.text(text)));
+                if !next.as_deref().is_some_and(|v| CLAIM_VERBS.contains(&v)) {
+                    continue;
+                }
+            }
+            out.push(NameSpan {
+                start: toks[first].start,
+                end: toks[last].end,
+                tok_i: first,
+                tok_j: last + 1,
+            });
+        }
+        i = next_i.max(i + 1);
+    }
+    out
+}
+
+/// One row of the facts table.
+#[derive(Debug, Clone)]
+struct Fact {
+    /// "brief.trigger.summary", "proofs[pp-x]", ...
+    path: String,
+    text: String,
+    lower: String,
+    stems: Vec<String>,
+    quantities: Vec<Quantity>,
+    dates: Vec<DateMention>,
+    is_proof: bool,
+    subject_is_sender: bool,
+}
+
+impl Fact {
+    fn cite(&self) -> String {
+        let t: String = self.text.chars().take(160).collect();
+        format!("{}: \"{}\"", self.path, t)
+    }
+}
+
+#[derive(Debug)]
+struct FactTable {
+    facts: Vec<Fact>,
+    /// Lowercase text of everything that may name things, '\n'-joined.
+    corpus: String,
+    quantified_nouns: Vec<String>,
+    sender_company: String,
+    sender_name: String,
+    account: String,
+    account_first: String,
+    competitors: Vec<String>,
+    products: Vec<String>,
+    hypotheses: Vec<(String, Vec<String>)>,
+}
+
+impl FactTable {
+    fn build(input: &CheckInput<'_>, extra_competitors: &[String]) -> FactTable {
+        let b = input.brief;
+        let sender_company = lower(b.sender.company.trim());
+        let mut t = FactTable {
+            facts: Vec::with_capacity(16),
+            corpus: String::with_capacity(1024),
+            quantified_nouns: Vec::new(),
+            sender_company: sender_company.clone(),
+            sender_name: lower(b.sender.name.trim()),
+            account: lower(b.account_name.trim()),
+            account_first: lower(b.account_name.split_whitespace().next().unwrap_or("")),
+            competitors: input
+                .competitors
+                .iter()
+                .chain(extra_competitors)
+                .map(|c| lower(c.trim()))
+                .filter(|c| !c.is_empty())
+                .collect(),
+            products: Vec::new(),
+            hypotheses: b
+                .hypotheses
+                .iter()
+                .map(|h| (h.clone(), content_stems(h)))
+                .collect(),
+        };
+        let add = |t: &mut FactTable, path: String, text: &str, is_proof: bool| {
+            if text.trim().is_empty() {
+                return;
+            }
+            t.add_fact(path, text, is_proof);
+        };
+        add(&mut t, "brief.account_name".into(), &b.account_name, false);
+        add(&mut t, "brief.industry".into(), &b.industry, false);
+        add(&mut t, "brief.region".into(), &b.region, false);
+        add(&mut t, "brief.persona".into(), &b.persona, false);
+        add(&mut t, "brief.trigger.kind".into(), &b.trigger.kind.replace('_', " "), false);
+        add(&mut t, "brief.trigger.summary".into(), &b.trigger.summary, false);
+        add(&mut t, "brief.trigger.occurred_on".into(), &b.trigger.occurred_on, false);
+        for (i, x) in b.known_initiatives.iter().enumerate() {
+            add(&mut t, format!("brief.known_initiatives[{i}].text"), &x.text, false);
+            add(&mut t, format!("brief.known_initiatives[{i}].observed_on"), &x.observed_on, false);
+        }
+        for (i, x) in b.intent_topics.iter().enumerate() {
+            add(&mut t, format!("brief.intent_topics[{i}]"), x, false);
+        }
+        for (i, x) in b.recent_engagement.iter().enumerate() {
+            add(&mut t, format!("brief.recent_engagement[{i}]"), x, false);
+        }
+        for (i, x) in b.cta_offers.iter().enumerate() {
+            add(&mut t, format!("brief.cta_offers[{i}]"), x, false);
+        }
+        add(&mut t, "brief.sender.name".into(), &b.sender.name, false);
+        add(&mut t, "brief.sender.title".into(), &b.sender.title, false);
+        add(&mut t, "brief.sender.company".into(), &b.sender.company, false);
+        for p in input.proofs {
+            add(&mut t, format!("proofs[{}]", p.id), &p.text, true);
+            add(&mut t, format!("proofs[{}].source", p.id), &p.source, true);
+        }
+        // products: capitalised words right after the sender company
+        if !t.sender_company.is_empty() {
+            let sc = t.sender_company.clone();
+            let facts_text: Vec<String> = t.facts.iter().map(|f| f.text.clone()).collect();
+            for ft in facts_text.iter().map(String::as_str).chain(input.draft.parts().map(|(_, s)| s)) {
+                let l = lower(ft);
+                let mut from = 0;
+                while let Some(p) = l[from..].find(&sc) {
+                    let after = from + p + sc.len();
+                    if let Some(rest) = ft.get(after..) {
+                        let w: String = rest
+                            .trim_start()
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric())
+                            .collect();
+                        if w.chars().next().is_some_and(char::is_uppercase) {
+                            let wl = lower(&w);
+                            if !t.products.contains(&wl) {
+                                t.products.push(wl);
+                            }
+                        }
+                    }
+                    from = after;
+                    if from >= l.len() {
+                        break;
+                    }
+                }
+            }
+        }
+        t
+    }
+
+    fn add_fact(&mut self, path: String, text: &str, is_proof: bool) {
+        let toks = tokenize(text);
+        let (mut quantities, mut dates) = extract(text, &toks);
+        if let Some(d) = iso_date(text) {
+            dates.push(d);
+        }
+        for q in &quantities {
+            if let Some(n) = &q.noun {
+                self.quantified_nouns.push(stem(n).to_string());
+            }
+        }
+        quantities.retain(|q| !q.courtesy || true);
+        let l = lower(text);
+        // stems, without the sender's own company/product words
+        let mut stems = Vec::with_capacity(toks.len());
+        let sc_words: Vec<&str> = self.sender_company.split_whitespace().collect();
+        let mut skip_caps = false;
+        for tk in &toks {
+            if tk.kind != TokKind::Word {
+                skip_caps = false;
+                continue;
+            }
+            let w = tk.text(text);
+            let wl = lower(w);
+            if sc_words.contains(&wl.as_str()) {
+                skip_caps = true;
+                continue;
+            }
+            if skip_caps && w.chars().next().is_some_and(char::is_uppercase) {
+                continue;
+            }
+            skip_caps = false;
+            for p in wl.split('-') {
+                if !p.is_empty() {
+                    stems.push(stem(p).to_string());
+                }
+            }
+            if wl.contains('-') {
+                stems.push(stem(&wl).to_string());
+            }
+        }
+        stems.sort();
+        stems.dedup();
+        let subject_is_sender = !self.sender_company.is_empty() && l.trim_start().starts_with(&self.sender_company);
+        self.corpus.push_str(&l);
+        self.corpus.push('\n');
+        self.facts.push(Fact {
+            path,
+            text: text.to_string(),
+            lower: l,
+            stems,
+            quantities,
+            dates,
+            is_proof,
+            subject_is_sender,
+        });
+    }
+
+    fn classify(&self, n: &str) -> Subject {
+        if n.is_empty() {
+            return Subject::None;
+        }
+        if self.competitors.iter().any(|c| c == n || contains_word(n, c) || contains_word(c, n)) {
+            return Subject::Competitor;
+        }
+        if !self.account.is_empty()
+            && (contains_word(&self.account, n) || (self.account_first.len() >= 3 && n.starts_with(&self.account_first)))
+        {
+            return Subject::Account;
+        }
+        if !self.sender_company.is_empty()
+            && (n.starts_with(&self.sender_company) || contains_word(&self.sender_company, n))
+            || (!self.sender_name.is_empty() && contains_word(&self.sender_name, n))
+            || self.products.iter().any(|p| p == n)
+        {
+            return Subject::Sender;
+        }
+        Subject::Third(n.to_string())
+    }
+
+    fn name_supported(&self, n: &str) -> bool {
+        if n.is_empty() {
+            return true;
+        }
+        match self.classify(n) {
+            Subject::Competitor | Subject::Sender | Subject::Account => return true,
+            _ => {}
+        }
+        if contains_word(&self.corpus, n) {
+            return true;
+        }
+        // "Wingtip County's team" style: drop trailing generic words
+        const GENERIC_TAIL: &[&str] = &[
+            "inc", "ltd", "llc", "gmbh", "ag", "plc", "corp", "co", "group", "sa", "bv", "nv",
+            "team", "teams", "customer", "story", "case", "study",
+        ];
+        let words: Vec<&str> = n.split_whitespace().collect();
+        if words.len() > 1 {
+            let mut k = words.len();
+            while k > 1 && GENERIC_TAIL.contains(&words[k - 1]) {
+                k -= 1;
+            }
+            if k < words.len() && contains_word(&self.corpus, &words[..k].join(" ")) {
+                return true;
+            }
+        }
+        // job titles and departments
+        const ROLE: &[&str] = &[
+            "head", "director", "chief", "officer", "manager", "vp", "president", "engineer",
+            "analyst", "lead", "executive", "team", "council", "board", "department", "security",
+            "data", "engineering", "compliance", "risk", "finance", "procurement", "operations",
+            "office", "information", "technology", "privacy", "governance", "it", "grc",
+            "product", "sales", "marketing", "legal", "audit", "internal", "global", "regional",
+            "senior", "principal", "of", "and", "&", "cyber", "infrastructure", "platform",
+            "cloud", "architect", "architecture", "consultant", "specialist", "partner",
+            "account", "solutions", "customer", "success", "support", "services", "service",
+            "administrator", "admin", "controller", "treasurer", "general", "counsel",
+        ];
+        words.iter().all(|w| ROLE.contains(w))
+    }
+}
+
+/// `hay` contains `needle` at word boundaries (both lowercase).
+fn contains_word(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    let hb = hay.as_bytes();
+    let mut from = 0;
+    while let Some(p) = hay[from..].find(needle) {
+        let a = from + p;
+        let e = a + needle.len();
+        let before_ok = a == 0 || !hay[..a].chars().next_back().is_some_and(char::is_alphanumeric);
+        let after_ok = e >= hb.len() || !hay[e..].chars().next().is_some_and(char::is_alphanumeric);
+        if before_ok && after_ok {
+            return true;
+        }
+        from = a + needle.chars().next().map_or(1, char::len_utf8);
+        if from >= hay.len() {
+            break;
+        }
+    }
+    false
+}

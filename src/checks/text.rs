@@ -1,0 +1,451 @@
+//! Text primitives shared by the checks: a byte-offset tokenizer, sentence
+//! and clause splitting, light stemming and small closed word lists.
+//!
+//! Everything here is allocation-light and never panics on arbitrary UTF-8:
+//! every offset produced lies on a char boundary of the input.
+
+/// One token of a text, as byte offsets into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tok {
+    pub start: usize,
+    pub end: usize,
+    pub kind: TokKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokKind {
+    /// Letters and/or digits, with internal joiners (`-`, `'`, `.`, `,`,
+    /// `/`, `&` between the right characters).
+    Word,
+    /// Any other non-space character.
+    Punct,
+    /// A line break (one token per `\n`).
+    Newline,
+}
+
+impl Tok {
+    pub fn text<'a>(&self, s: &'a str) -> &'a str {
+        &s[self.start..self.end]
+    }
+}
+
+fn is_apos(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
+/// Split `s` into tokens. Spaces (other than newlines) are dropped.
+pub fn tokenize(s: &str) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(s.len() / 4 + 4);
+    tokenize_into(s, &mut out);
+    out
+}
+
+pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
+    out.clear();
+    let b = s.as_bytes();
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if c == '\n' {
+            out.push(Tok {
+                start: i,
+                end: i + 1,
+                kind: TokKind::Newline,
+            });
+            continue;
+        }
+        if c.is_whitespace() {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            let start = i;
+            let mut end = i + c.len_utf8();
+            let mut prev = c;
+            loop {
+                let Some(&(j, d)) = it.peek() else { break };
+                if d.is_alphanumeric() {
+                    end = j + d.len_utf8();
+                    prev = d;
+                    it.next();
+                    continue;
+                }
+                // A joiner is kept only when an alphanumeric follows it.
+                let next = s[j + d.len_utf8()..].chars().next();
+                let joins = match (d, next) {
+                    ('-', Some(n)) => n.is_alphanumeric() && prev.is_alphanumeric(),
+                    (a, Some(n)) if is_apos(a) => n.is_alphabetic() && prev.is_alphabetic(),
+                    ('.' | ',', Some(n)) => {
+                        prev.is_ascii_digit()
+                            && n.is_ascii_digit()
+                            // "1,2,3" lists: a thousands comma is followed by 3 digits
+                            && (d == '.' || {
+                                let rest = &b[j + 1..];
+                                rest.len() >= 3
+                                    && rest[..3].iter().all(u8::is_ascii_digit)
+                                    && rest.get(3).is_none_or(|x| !x.is_ascii_digit())
+                            })
+                    }
+                    ('/' | ':', Some(n)) => prev.is_ascii_digit() && n.is_ascii_digit(),
+                    ('&', Some(n)) => prev.is_uppercase() && n.is_uppercase(),
+                    _ => false,
+                };
+                if joins {
+                    it.next();
+                    continue;
+                }
+                break;
+            }
+            out.push(Tok {
+                start,
+                end,
+                kind: TokKind::Word,
+            });
+            continue;
+        }
+        out.push(Tok {
+            start: i,
+            end: i + c.len_utf8(),
+            kind: TokKind::Punct,
+        });
+    }
+}
+
+/// Sentence spans (byte ranges) of `s`. A sentence ends at `.`, `!` or `?`
+/// followed by whitespace or the end, or at a line break. Common
+/// abbreviations do not end a sentence. Spans are trimmed of whitespace and
+/// list markers.
+pub fn sentences(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut start = 0usize;
+    let mut i = 0usize;
+    while i < b.len() {
+        let c = b[i];
+        let mut cut = None;
+        if c == b'\n' {
+            cut = Some((i, i + 1));
+        } else if c == b'.' || c == b'!' || c == b'?' {
+            // extend over runs like "?!" or "..." and closing quotes/brackets
+            let mut j = i + 1;
+            while j < b.len() && matches!(b[j], b'.' | b'!' | b'?' | b'"' | b'\'' | b')') {
+                j += 1;
+            }
+            // closing curly quote (3 bytes)
+            if s[j..].starts_with('\u{201d}') || s[j..].starts_with('\u{2019}') {
+                j += 3;
+            }
+            let at_end = j >= b.len() || b[j].is_ascii_whitespace();
+            if at_end && !(c == b'.' && is_abbrev_before(s, i)) {
+                cut = Some((j, j));
+            }
+        }
+        if let Some((end, next)) = cut {
+            push_trimmed(s, start, end, &mut out);
+            start = next;
+            i = next.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    push_trimmed(s, start, b.len(), &mut out);
+    out
+}
+
+fn push_trimmed(s: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    if start >= end {
+        return;
+    }
+    let seg = &s[start..end];
+    let lead = seg.len() - seg.trim_start().len();
+    let mut a = start + lead;
+    let mut e = start + seg.trim_end().len();
+    // list markers: "- ", "* ", "• ", "1. "
+    let rest = &s[a..e];
+    for m in ["- ", "* ", "\u{2022} ", "\u{2013} "] {
+        if let Some(r) = rest.strip_prefix(m) {
+            a = e - r.len();
+            break;
+        }
+    }
+    while a < e && s[a..e].starts_with(char::is_whitespace) {
+        a += s[a..].chars().next().map_or(1, char::len_utf8);
+    }
+    while e > a && s[..e].ends_with(char::is_whitespace) {
+        e -= s[..e].chars().next_back().map_or(1, char::len_utf8);
+    }
+    if a < e {
+        out.push((a, e));
+    }
+}
+
+fn is_abbrev_before(s: &str, dot: usize) -> bool {
+    let before = &s[..dot];
+    let word_start = before
+        .rfind(|c: char| !c.is_alphanumeric() && c != '.')
+        .map_or(0, |p| p + before[p..].chars().next().map_or(1, char::len_utf8));
+    let w = &before[word_start..];
+    if w.is_empty() {
+        return false;
+    }
+    // single letters and dotted initialisms ("e.g", "U.S")
+    if w.chars().count() == 1 || w.contains('.') {
+        return true;
+    }
+    const ABBR: &[&str] = &[
+        "mr", "mrs", "ms", "dr", "prof", "vs", "etc", "inc", "ltd", "co", "corp", "jr", "sr", "st",
+        "no", "approx", "dept", "est", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+        "sep", "sept", "oct", "nov", "dec",
+    ];
+    ABBR.iter().any(|a| w.eq_ignore_ascii_case(a))
+}
+
+/// Whether `c` is a clause boundary inside a sentence.
+pub fn is_clause_punct(p: &str) -> bool {
+    matches!(
+        p,
+        "," | ";" | ":" | "(" | ")" | "\u{2014}" | "\u{2013}" | "\"" | "\u{201c}" | "\u{201d}"
+    )
+}
+
+/// Lowercase ASCII letters in place into `buf` (non-ASCII kept as is).
+pub fn lower_into(s: &str, buf: &mut String) {
+    buf.clear();
+    for c in s.chars() {
+        if c.is_ascii() {
+            buf.push(c.to_ascii_lowercase());
+        } else {
+            buf.extend(c.to_lowercase());
+        }
+    }
+}
+
+pub fn lower(s: &str) -> String {
+    let mut b = String::with_capacity(s.len());
+    lower_into(s, &mut b);
+    b
+}
+
+/// Strip a trailing possessive (`'s`, `’s`, `'`).
+pub fn strip_possessive(w: &str) -> &str {
+    for suf in ["'s", "\u{2019}s", "'S", "\u{2019}S"] {
+        if let Some(r) = w.strip_suffix(suf) {
+            return r;
+        }
+    }
+    w
+}
+
+/// A crude English stemmer: enough to make "reviews"/"review",
+/// "reduced"/"reduce", "slowing"/"slow" compare equal. Input lowercase.
+pub fn stem(w: &str) -> &str {
+    let w = strip_possessive(w);
+    let n = w.len();
+    if n <= 3 || !w.is_ascii() {
+        return w;
+    }
+    for suf in ["ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "s", "e"] {
+        if let Some(r) = w.strip_suffix(suf)
+            && r.len() >= 3
+        {
+            if suf == "s" && (r.ends_with('s') || r.ends_with('u') || r.ends_with('i')) {
+                // "access", "status", "analysis": not plurals
+                continue;
+            }
+            return r;
+        }
+    }
+    w
+}
+
+/// Stems equal, or one is a prefix of the other with at least 5 chars in
+/// common ("certif" ~ "certification").
+pub fn stems_match(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (s, l) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    s.len() >= 5 && l.starts_with(s)
+}
+
+pub fn is_stopword(w: &str) -> bool {
+    STOPWORDS.binary_search(&w).is_ok()
+}
+
+/// Function words and very common verbs/adverbs (lowercase, sorted).
+pub const STOPWORDS: &[&str] = &[
+    "a", "about", "above", "across", "after", "again", "against", "ahead", "all", "along",
+    "already", "also", "although", "always", "am", "among", "an", "and", "another", "any",
+    "anything", "are", "around", "as", "at", "be", "because", "been", "before", "being", "below",
+    "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down",
+    "during", "each", "either", "else", "even", "ever", "every", "few", "for", "from", "further",
+    "get", "gets", "getting", "got", "had", "has", "have", "having", "he", "her", "here", "hers",
+    "him", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just",
+    "least", "less", "let", "like", "made", "make", "makes", "many", "may", "me", "might", "more",
+    "most", "much", "must", "my", "near", "nearly", "neither", "no", "nor", "not", "now", "of",
+    "off", "often", "on", "once", "one", "only", "onto", "or", "other", "others", "our", "ours",
+    "out", "over", "own", "per", "quite", "rather", "really", "same", "she", "should", "since",
+    "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them", "then",
+    "there", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "toward",
+    "towards", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "well", "were",
+    "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will",
+    "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself",
+];
+
+/// Month number for a month name or abbreviation (case-insensitive).
+pub fn month_of(w: &str) -> Option<u8> {
+    let w = w.trim_end_matches('.');
+    const M: [(&str, &str); 12] = [
+        ("january", "jan"),
+        ("february", "feb"),
+        ("march", "mar"),
+        ("april", "apr"),
+        ("may", "may"),
+        ("june", "jun"),
+        ("july", "jul"),
+        ("august", "aug"),
+        ("september", "sep"),
+        ("october", "oct"),
+        ("november", "nov"),
+        ("december", "dec"),
+    ];
+    for (i, (full, abbr)) in M.iter().enumerate() {
+        if w.eq_ignore_ascii_case(full)
+            || w.eq_ignore_ascii_case(abbr)
+            || (i == 8 && w.eq_ignore_ascii_case("sept"))
+        {
+            return Some(i as u8 + 1);
+        }
+    }
+    None
+}
+
+pub fn is_weekday(w: &str) -> bool {
+    const D: &[&str] = &[
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    D.iter().any(|d| w.eq_ignore_ascii_case(d))
+}
+
+/// Value of a cardinal number word ("zero".."ninety", "a dozen" excluded).
+pub fn number_word(w: &str) -> Option<f64> {
+    const W: &[(&str, f64)] = &[
+        ("zero", 0.0),
+        ("one", 1.0),
+        ("two", 2.0),
+        ("three", 3.0),
+        ("four", 4.0),
+        ("five", 5.0),
+        ("six", 6.0),
+        ("seven", 7.0),
+        ("eight", 8.0),
+        ("nine", 9.0),
+        ("ten", 10.0),
+        ("eleven", 11.0),
+        ("twelve", 12.0),
+        ("thirteen", 13.0),
+        ("fourteen", 14.0),
+        ("fifteen", 15.0),
+        ("sixteen", 16.0),
+        ("seventeen", 17.0),
+        ("eighteen", 18.0),
+        ("nineteen", 19.0),
+        ("twenty", 20.0),
+        ("thirty", 30.0),
+        ("forty", 40.0),
+        ("fifty", 50.0),
+        ("sixty", 60.0),
+        ("seventy", 70.0),
+        ("eighty", 80.0),
+        ("ninety", 90.0),
+        ("hundred", 100.0),
+        ("dozen", 12.0),
+    ];
+    if let Some((a, b)) = w.split_once('-') {
+        let (x, y) = (number_word(a)?, number_word(b)?);
+        if x >= 20.0 && y < 10.0 {
+            return Some(x + y);
+        }
+        return None;
+    }
+    W.iter()
+        .find(|(k, _)| w.eq_ignore_ascii_case(k))
+        .map(|&(_, v)| v)
+}
+
+/// Snap a byte range outward to char boundaries of `s` and clamp it.
+pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
+    a = a.min(s.len());
+    e = e.clamp(a, s.len());
+    while a > 0 && !s.is_char_boundary(a) {
+        a -= 1;
+    }
+    while e < s.len() && !s.is_char_boundary(e) {
+        e += 1;
+    }
+    (a, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopwords_sorted() {
+        let mut v = STOPWORDS.to_vec();
+        v.sort_unstable();
+        assert_eq!(v, STOPWORDS);
+    }
+
+    #[test]
+    fn tokens_keep_numbers_and_joiners() {
+        let s = "Fabrikam's 4,000 keys, $2.4M; 2026-11-12 Q&A access-review 1,2";
+        let t: Vec<&str> = tokenize(s).iter().map(|t| t.text(s)).collect();
+        assert_eq!(
+            t,
+            vec![
+                "Fabrikam's",
+                "4,000",
+                "keys",
+                ",",
+                "$",
+                "2.4M",
+                ";",
+                "2026-11-12",
+                "Q&A",
+                "access-review",
+                "1",
+                ",",
+                "2"
+            ]
+        );
+    }
+
+    #[test]
+    fn sentences_split_on_lines_and_stops() {
+        let s = "Hi Dana,\n\nThanks e.g. for this. Is it 1.2 million? Yes!\n- bullet one";
+        let v: Vec<&str> = sentences(s).iter().map(|&(a, e)| &s[a..e]).collect();
+        assert_eq!(
+            v,
+            vec![
+                "Hi Dana,",
+                "Thanks e.g. for this.",
+                "Is it 1.2 million?",
+                "Yes!",
+                "bullet one"
+            ]
+        );
+    }
+
+    #[test]
+    fn stems() {
+        assert_eq!(stem("reviews"), stem("review"));
+        assert_eq!(stem("reduced"), stem("reduce"));
+        assert_eq!(stem("access"), "access");
+        assert_eq!(stem("slowing"), "slow");
+    }
+}
