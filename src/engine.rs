@@ -453,7 +453,7 @@ impl Engine {
             });
         }
         self.store
-            .put_generation(&cmd.tenant, &stored, &drafts)
+            .put_generation(&cmd.tenant, &stored, &cmd.brief, &drafts)
             .await?;
         for d in &drafts {
             self.metrics.observe_draft(d);
