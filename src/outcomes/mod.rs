@@ -8,7 +8,8 @@
 //!   and lift;
 //! - `stats` — Wilson and Newcombe intervals;
 //! - `experiment` — deterministic holdout assignment;
-//! - `svg`, `table` — the console chart and the `proofline report` table;
+//! - `svg`, `page`, `table` — the console chart and page, and the
+//!   `proofline report` table;
 //! - `ledger` — the one part that does IO: it reads drafts and briefs and
 //!   appends events through `store` (never sled directly).
 //!
@@ -19,6 +20,7 @@ pub mod aggregate;
 pub mod event;
 pub mod experiment;
 pub mod ledger;
+pub mod page;
 pub mod stats;
 pub mod svg;
 pub mod table;
