@@ -70,7 +70,6 @@ impl Default for ServerConfig {
     }
 }
 
-
 impl Config {
     /// Load from defaults, an optional file, and the environment. A named file
     /// must exist; without one, `proofline.toml` is read when present.
@@ -195,6 +194,9 @@ mod tests {
                 ex.get("old").unwrap().treatment.to_string(),
                 "version:1.3.0"
             );
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
             jail.create_file(
                 "bad.toml",
                 "[experiments.a]\nholdout_share = 0\ncontrol = \"baseline\"\ntreatment = \"gpt\"\n\n[experiments.b]\nholdout_share = 0.5\ncontrol = \"baseline\"\ntreatment = \"genai\"\n\n[experiments.c]\nholdout_share = 0.5\ncontrol = \"baseline\"\ntreatment = \"genai\"\n",

@@ -116,3 +116,67 @@ pub fn lift(l: &Lift) -> String {
         render(header, rows)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcomes::aggregate::{ArmSample, GroupBy, GroupPerformance, MetricLift, Rate};
+    use crate::outcomes::stats::{self, Proportion};
+
+    #[test]
+    fn tables_align_and_carry_intervals() {
+        let g = |key: &str, x: u64, n: u64| GroupPerformance {
+            key: key.into(),
+            drafts_sent: n,
+            rates: Metric::ALL
+                .iter()
+                .map(|&metric| Rate {
+                    metric,
+                    estimate: Proportion::new(x, n),
+                })
+                .collect(),
+        };
+        let perf = Performance {
+            group_by: GroupBy::Cta,
+            overall: g("all", 3, 30),
+            groups: vec![g("cta-demo@1.0.0", 2, 10), g("cta-audit@1.0.0", 1, 20)],
+        };
+        let t = performance(&perf, &[Metric::MeetingBooked]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["cta", "sent", "meeting_booked"]
+        );
+        assert!(
+            lines[2].starts_with("cta-demo@1.0.0  ") && lines[2].ends_with("20% [5.7%–51%]"),
+            "{t}"
+        );
+        assert!(lines[4].starts_with("all"), "{t}");
+
+        let (c, tr) = (Proportion::new(4, 40), Proportion::new(12, 40));
+        let (difference, interval) = stats::difference(&tr, &c);
+        let l = Lift {
+            experiment: "x".into(),
+            lifts: vec![MetricLift {
+                metric: Metric::MeetingBooked,
+                control: ArmSample {
+                    arm: "baseline".into(),
+                    estimate: c,
+                },
+                treatment: ArmSample {
+                    arm: "genai".into(),
+                    estimate: tr,
+                },
+                difference,
+                interval,
+                relative: Some(2.0),
+            }],
+        };
+        let t = lift(&l);
+        assert!(
+            t.starts_with("experiment x (genai vs control baseline)"),
+            "{t}"
+        );
+        assert!(t.contains("+20.0 pts [") && t.contains("+200%"), "{t}");
+    }
+}
