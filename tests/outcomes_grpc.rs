@@ -28,14 +28,18 @@ use tonic_types::StatusExt;
 
 const EXPERIMENT: &str = "genai-vs-baseline";
 
-/// The one place briefs are built: the repository's first example brief when
-/// there is one (its proof ids are real), else a minimal valid brief; with
-/// this account and tier.
+/// The one place briefs are built: an example brief of the repository with
+/// this tier when there is one (its proof ids are real and allowed for the
+/// tier), else a minimal valid brief; with this account.
 fn brief(account: &str, tier: u32) -> AccountBrief {
     let mut b = std::fs::read_dir(repo().join("examples/briefs"))
         .ok()
-        .and_then(|_| example_briefs().into_iter().next())
-        .map(|(_, b)| b)
+        .and_then(|_| {
+            example_briefs()
+                .into_iter()
+                .map(|(_, b)| b)
+                .find(|b| b.tier == tier)
+        })
         .unwrap_or_else(|| AccountBrief {
             account_name: "Northwind Logistics".into(),
             industry: "logistics".into(),
