@@ -35,12 +35,14 @@ pub fn load_library(spec: &str) -> Result<Library, Vec<String>> {
 pub fn build_engine(cfg: &Config, store: Store) -> Result<Engine, Vec<String>> {
     let library = load_library(&cfg.server.library)?;
     let snapshot = Snapshot::build(library)?;
+    let experiments = cfg.experiments()?;
     Ok(Engine::new(
         snapshot,
         store,
         Generator::Offline,
         Arc::new(Metrics::new()),
-    ))
+    )
+    .with_experiments(experiments))
 }
 
 /// A running server's ports.

@@ -5,6 +5,7 @@
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,35 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
+    /// Experiments by name (issue 7), e.g.
+    /// `[experiments.genai-vs-baseline]` with `holdout_share = 0.2`,
+    /// `control = "baseline"`, `treatment = "genai"`.
+    #[serde(default)]
+    pub experiments: BTreeMap<String, ExperimentConfig>,
+}
+
+/// One experiment: accounts split deterministically between two arms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// At most one experiment may be enabled at a time.
+    #[serde(default = "enabled_default")]
+    pub enabled: bool,
+    /// Share of accounts in the control arm (the holdout), in (0, 1).
+    pub holdout_share: f64,
+    /// genai, baseline, version:<semver> or label:<label>.
+    pub control: String,
+    pub treatment: String,
+    /// Only these personas enter (empty: all).
+    #[serde(default)]
+    pub personas: Vec<String>,
+    /// Only these trigger kinds enter (empty: all).
+    #[serde(default)]
+    pub trigger_kinds: Vec<String>,
+}
+
+fn enabled_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,8 +108,44 @@ impl Config {
         if self.server.batch_concurrency == 0 || self.server.batch_concurrency > 256 {
             problems.push("server.batch_concurrency: must be between 1 and 256".into());
         }
+        if let Err(e) = self.experiments() {
+            problems.extend(e);
+        }
         if problems.is_empty() {
             Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The configured experiments, validated; every problem is reported.
+    pub fn experiments(&self) -> Result<crate::outcomes::Experiments, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut out = crate::outcomes::Experiments::default();
+        for (name, e) in &self.experiments {
+            match crate::outcomes::Experiment::new(
+                name,
+                e.holdout_share,
+                &e.control,
+                &e.treatment,
+                &e.personas,
+                &e.trigger_kinds,
+            ) {
+                Ok(x) if e.enabled && out.active.is_some() => problems.push(format!(
+                    "experiments.{}: only one experiment may be enabled at a time ({} is)",
+                    x.name,
+                    out.active
+                        .as_ref()
+                        .map(|a| a.name.as_str())
+                        .unwrap_or_default()
+                )),
+                Ok(x) if e.enabled => out.active = Some(x),
+                Ok(x) => out.inactive.push(x),
+                Err(e) => problems.extend(e),
+            }
+        }
+        if problems.is_empty() {
+            Ok(out)
         } else {
             Err(problems)
         }
@@ -87,6 +153,8 @@ impl Config {
 }
 
 #[cfg(test)]
+// figment's Jail fixes the closure's error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -103,6 +171,40 @@ mod tests {
             )?;
             let errs = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
             assert_eq!(errs.len(), 2, "{errs:?}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn experiments_load_from_file_and_env_and_are_validated() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "exp.toml",
+                "[experiments.genai-vs-baseline]\nholdout_share = 0.2\ncontrol = \"baseline\"\ntreatment = \"genai\"\n\n[experiments.old]\nenabled = false\nholdout_share = 0.5\ncontrol = \"version:1.2.0\"\ntreatment = \"version:1.3.0\"\n",
+            )?;
+            jail.set_env(
+                "PROOFLINE__EXPERIMENTS__GENAI-VS-BASELINE__HOLDOUT_SHARE",
+                "0.3",
+            );
+            let cfg = Config::load(Some(Path::new("exp.toml"))).expect("loads");
+            let ex = cfg.experiments().unwrap();
+            let active = ex.active.as_ref().unwrap();
+            assert_eq!(active.name, "genai-vs-baseline");
+            assert_eq!(active.holdout_share, 0.3);
+            assert_eq!(
+                ex.get("old").unwrap().treatment.to_string(),
+                "version:1.3.0"
+            );
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "bad.toml",
+                "[experiments.a]\nholdout_share = 0\ncontrol = \"baseline\"\ntreatment = \"gpt\"\n\n[experiments.b]\nholdout_share = 0.5\ncontrol = \"baseline\"\ntreatment = \"genai\"\n\n[experiments.c]\nholdout_share = 0.5\ncontrol = \"baseline\"\ntreatment = \"genai\"\n",
+            )?;
+            let errs = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
+            // a: share and treatment; c: a second enabled experiment.
+            assert_eq!(errs.len(), 3, "{errs:?}");
             Ok(())
         });
     }

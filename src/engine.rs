@@ -18,6 +18,7 @@ use crate::model::{
     AccountBrief, Channel, Draft, DraftStatus, DraftText, Finding, GeneratorInfo, ItemKind,
     ItemRef, Lineage, ProofFact, Route, RouteReason, TokenUsage,
 };
+use crate::outcomes::{Assignment, Experiments, Variant};
 use crate::route::{self, RouteInput, UsedItem};
 use crate::store::{Store, StoreError, StoredRequest};
 use arc_swap::ArcSwap;
@@ -362,6 +363,8 @@ pub struct Engine {
     generator: Generator,
     locks: KeyedLocks,
     metrics: Arc<Metrics>,
+    /// Holdout experiments (issue 7).
+    experiments: Arc<Experiments>,
 }
 
 /// sha256 of the brief's canonical JSON.
@@ -387,7 +390,19 @@ impl Engine {
             generator,
             locks: KeyedLocks::default(),
             metrics,
+            experiments: Arc::default(),
         }
+    }
+
+    /// Run these experiments (issue 7): every new draft of an enrolled
+    /// account records its experiment and arm.
+    pub fn with_experiments(mut self, experiments: Experiments) -> Engine {
+        self.experiments = Arc::new(experiments);
+        self
+    }
+
+    pub fn experiments(&self) -> Arc<Experiments> {
+        self.experiments.clone()
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -499,7 +514,7 @@ impl Engine {
             });
         }
         self.store
-            .put_generation(&cmd.tenant, &stored, &drafts)
+            .put_generation(&cmd.tenant, &stored, &cmd.brief, &drafts)
             .await?;
         for d in &drafts {
             self.metrics.observe_draft(d);
@@ -529,13 +544,37 @@ impl Engine {
         hash: &str,
         instruction: Option<&str>,
     ) -> Result<Draft, EngineError> {
-        let generated = self
-            .generator
+        // Experiments (issue 7): the arm is a pure function of (experiment,
+        // account), so every draft of an account, regenerations included, is
+        // in the same arm. A request that pins a prompt version or label has
+        // chosen its variant and is not enrolled.
+        let pinned = cmd.selector.version.is_some() || cmd.selector.label.is_some();
+        let assignment: Option<Assignment> = if pinned {
+            None
+        } else {
+            self.experiments.assign(&cmd.brief)
+        };
+        let selector = match &assignment {
+            Some(a) => a.variant.selector(),
+            None => cmd.selector.clone(),
+        };
+        // The generator selection point. `baseline` arms must get the offline
+        // composer's baseline template; with only the offline generator
+        // present they get `Generator::Offline`. HOOK: when the LLM generator
+        // and a baseline-template mode of the composer land, map
+        // `Variant::Baseline` to the baseline template here and every other
+        // variant to `self.generator`.
+        let baseline = Generator::Offline;
+        let generator = match assignment.as_ref().map(|a| &a.variant) {
+            Some(Variant::Baseline) => &baseline,
+            _ => &self.generator,
+        };
+        let generated = generator
             .generate(
                 snap,
                 &cmd.brief,
                 channel,
-                &cmd.selector,
+                &selector,
                 instruction,
                 cmd.deadline,
             )
@@ -580,8 +619,11 @@ impl Engine {
                 items,
                 generator: generated.info,
                 usage: generated.usage,
-                experiment: String::new(),
-                arm: String::new(),
+                experiment: assignment
+                    .as_ref()
+                    .map(|a| a.experiment.clone())
+                    .unwrap_or_default(),
+                arm: assignment.map(|a| a.arm).unwrap_or_default(),
             },
             created_at: now_rfc3339(),
             version: 1,

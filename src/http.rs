@@ -14,6 +14,9 @@ pub fn router(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        // Outcomes (issue 7).
+        .route("/performance", get(performance_page))
+        .route("/performance.svg", get(performance_svg))
         .with_state(engine)
 }
 
@@ -33,6 +36,114 @@ async fn metrics(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         engine.metrics().encode(),
+    )
+}
+
+// --- Outcomes (issue 7): the performance page and its chart. ---
+
+#[derive(serde::Deserialize)]
+struct PerformanceQuery {
+    /// A grouping (prompt_version, channel, persona, stage, trigger_kind, cta,
+    /// opener, proof, experiment_arm). Default: prompt_version.
+    by: Option<String>,
+    experiment: Option<String>,
+    channel: Option<String>,
+    /// Comma-separated metrics for the SVG. Default: the page's four.
+    metrics: Option<String>,
+}
+
+type Page = (
+    axum::http::StatusCode,
+    [(header::HeaderName, &'static str); 1],
+    String,
+);
+
+fn plain(status: axum::http::StatusCode, msg: String) -> Page {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg,
+    )
+}
+
+fn performance_of(
+    engine: &Engine,
+    q: &PerformanceQuery,
+) -> Result<crate::outcomes::aggregate::Performance, Page> {
+    use crate::outcomes::aggregate::{Filter, GroupBy};
+    let bad = |m: String| plain(axum::http::StatusCode::BAD_REQUEST, m);
+    let by = match q.by.as_deref().filter(|s| !s.is_empty()) {
+        None => GroupBy::PromptVersion,
+        Some(s) => GroupBy::parse(s).ok_or_else(|| bad(format!("by: unknown grouping '{s}'")))?,
+    };
+    let channel = match q.channel.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            crate::model::Channel::parse(s)
+                .ok_or_else(|| bad(format!("channel: unknown channel '{s}'")))?,
+        ),
+    };
+    let filter = Filter {
+        experiment: q.experiment.clone().filter(|s| !s.is_empty()),
+        channel,
+        ..Filter::default()
+    };
+    crate::outcomes::Ledger::new(engine.store().clone(), engine.experiments())
+        .performance("default", by, &filter)
+        .map_err(|e| plain(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+async fn performance_page(
+    State(engine): State<Arc<Engine>>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+    axum::extract::Query(q): axum::extract::Query<PerformanceQuery>,
+) -> Page {
+    let perf = match performance_of(&engine, &q) {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    let ledger = crate::outcomes::Ledger::new(engine.store().clone(), engine.experiments());
+    let lift = engine.experiments().active.as_ref().and_then(|e| {
+        ledger
+            .lift("default", &e.name, None, None, None, &Default::default())
+            .ok()
+    });
+    (
+        axum::http::StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        crate::outcomes::page::render(&perf, lift.as_ref(), raw.as_deref().unwrap_or("")),
+    )
+}
+
+async fn performance_svg(
+    State(engine): State<Arc<Engine>>,
+    axum::extract::Query(q): axum::extract::Query<PerformanceQuery>,
+) -> Page {
+    use crate::outcomes::aggregate::Metric;
+    let perf = match performance_of(&engine, &q) {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    let metrics = match q.metrics.as_deref().filter(|s| !s.is_empty()) {
+        None => crate::outcomes::page::CHARTED.to_vec(),
+        Some(list) => match list
+            .split(',')
+            .map(|m| Metric::parse(m.trim()).ok_or(m))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(v) => v,
+            Err(m) => {
+                return plain(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    format!("metrics: unknown metric '{m}'"),
+                );
+            }
+        },
+    };
+    (
+        axum::http::StatusCode::OK,
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        crate::outcomes::svg::chart(&perf, &metrics),
     )
 }
 

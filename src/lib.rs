@@ -10,6 +10,8 @@
 //! - `route`: risk-based routing. Pure.
 //! - `llm`: the OpenAI-compatible generator, its retry policy and limiter.
 //! - `engine`: the pipeline brief → draft → checks → route → lineage.
+//! - `outcomes`: outcome events, performance by component and version,
+//!   experiments and lift (pure, but for its `ledger`).
 //! - `store`: persistence (the only module that knows sled).
 //! - `grpc`: tonic services (the only module that knows protobuf).
 //! - `http`: /healthz, /metrics and the console.
@@ -29,5 +31,6 @@ pub mod library;
 pub mod llm;
 pub mod metrics;
 pub mod model;
+pub mod outcomes;
 pub mod route;
 pub mod store;

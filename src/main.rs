@@ -1,4 +1,4 @@
-//! The `proofline` command line: serve, generate, check, eval.
+//! The `proofline` command line: serve, generate, report.
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -71,6 +71,93 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Print outcome rates per group (and an experiment's lift) as tables,
+    /// read from a running server over gRPC (the store is locked while it
+    /// serves, so the report asks the server rather than the data dir).
+    Report {
+        /// gRPC address. Default: http://<server.grpc_addr> from the config.
+        #[arg(long)]
+        server: Option<String>,
+        /// prompt_version, channel, persona, stage, trigger_kind, cta, opener,
+        /// proof or experiment_arm.
+        #[arg(long, default_value = "prompt_version")]
+        by: String,
+        /// Only drafts of this experiment; with --lift, the experiment to
+        /// compare (default: the enabled one in the config).
+        #[arg(long)]
+        experiment: Option<String>,
+        #[arg(long)]
+        channel: Option<String>,
+        /// Also print the experiment's lift, treatment over control.
+        #[arg(long)]
+        lift: bool,
+    },
+}
+
+/// `proofline report` (issue 7).
+async fn report(
+    cfg: &Config,
+    server: Option<String>,
+    by: &str,
+    experiment: Option<String>,
+    channel: Option<String>,
+    lift: bool,
+) -> anyhow::Result<ExitCode> {
+    use proofline::grpc::outcomes::{group_by_to_pb, lift_from_pb, performance_from_pb};
+    use proofline::grpc::pb;
+    use proofline::outcomes::{GroupBy, Metric, table};
+    let group_by =
+        GroupBy::parse(by).ok_or_else(|| anyhow::anyhow!("--by: unknown grouping '{by}'"))?;
+    let channel = channel
+        .map(|c| {
+            Channel::parse(&c).ok_or_else(|| anyhow::anyhow!("--channel: unknown channel '{c}'"))
+        })
+        .transpose()?;
+    let url = server.unwrap_or_else(|| format!("http://{}", cfg.server.grpc_addr));
+    let mut client = pb::outcomes_client::OutcomesClient::connect(url.clone())
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    let perf = client
+        .get_performance(pb::GetPerformanceRequest {
+            group_by: group_by_to_pb(group_by) as i32,
+            experiment: experiment.clone().unwrap_or_default(),
+            channel: channel
+                .map(|c| proofline::grpc::convert::channel_to_pb(c) as i32)
+                .unwrap_or(0),
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| anyhow::anyhow!("GetPerformance: {}", s.message()))?
+        .into_inner();
+    print!(
+        "{}",
+        table::performance(&performance_from_pb(perf), &Metric::ALL)
+    );
+    if lift {
+        let name = match experiment {
+            Some(e) => e,
+            None => config_experiments(cfg)?
+                .active
+                .map(|e| e.name)
+                .ok_or_else(|| anyhow::anyhow!("--lift: name an --experiment (none is enabled)"))?,
+        };
+        let l = client
+            .get_lift(pb::GetLiftRequest {
+                experiment: name,
+                ..Default::default()
+            })
+            .await
+            .map_err(|s| anyhow::anyhow!("GetLift: {}", s.message()))?
+            .into_inner();
+        println!();
+        print!("{}", table::lift(&lift_from_pb(l)));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config_experiments(cfg: &Config) -> anyhow::Result<proofline::outcomes::Experiments> {
+    cfg.experiments()
+        .map_err(|e| anyhow::anyhow!("invalid configuration:\n  {}", e.join("\n  ")))
 }
 
 fn config_with(cli_config: Option<&Path>) -> anyhow::Result<Config> {
@@ -271,6 +358,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.server.library = l;
             }
             generate_batch(cfg, &file, server, concurrency).await
+        }
+        Command::Report {
+            server,
+            by,
+            experiment,
+            channel,
+            lift,
+        } => {
+            let cfg = config_with(cli.config.as_deref())?;
+            report(&cfg, server, &by, experiment, channel, lift).await
         }
     }
 }

@@ -2,6 +2,7 @@
 //! handlers convert, call the engine and convert back.
 
 pub mod convert;
+pub mod outcomes;
 pub mod pb;
 pub mod personalization;
 mod status;
@@ -72,6 +73,13 @@ pub async fn serve(
         engine: engine.clone(),
         batch_concurrency: batch_concurrency.max(1),
     };
+    // Outcomes (issue 7).
+    let outcomes = outcomes::OutcomesService {
+        ledger: crate::outcomes::Ledger::new(engine.store().clone(), engine.experiments()),
+    };
+    health_reporter
+        .set_serving::<pb::outcomes_server::OutcomesServer<outcomes::OutcomesService>>()
+        .await;
     Server::builder()
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -79,6 +87,7 @@ pub async fn serve(
         .add_service(pb::personalization_server::PersonalizationServer::new(
             personalization,
         ))
+        .add_service(pb::outcomes_server::OutcomesServer::new(outcomes))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
 }

@@ -39,3 +39,30 @@ impl From<EngineError> for Status {
         }
     }
 }
+
+// Outcomes (issue 7).
+impl From<crate::outcomes::OutcomeError> for Status {
+    fn from(e: crate::outcomes::OutcomeError) -> Status {
+        use crate::outcomes::OutcomeError;
+        match e {
+            OutcomeError::InvalidInput { violations } => {
+                EngineError::InvalidInput { violations }.into()
+            }
+            OutcomeError::NotFound { what } => Status::not_found(format!("{what} not found")),
+            OutcomeError::Refused {
+                rule,
+                subject,
+                message,
+            } => {
+                let mut details = ErrorDetails::new();
+                details.add_precondition_failure_violation(rule, subject, message.clone());
+                Status::with_error_details(
+                    Code::FailedPrecondition,
+                    format!("{message} (rule: {rule})"),
+                    details,
+                )
+            }
+            OutcomeError::Store(e) => EngineError::Store(e).into(),
+        }
+    }
+}

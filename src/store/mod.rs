@@ -13,6 +13,10 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use std::path::Path;
 
+// Feature areas (issue 7: outcome events).
+mod outcomes;
+pub use outcomes::Appended;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store I/O: {0}")]
@@ -86,15 +90,17 @@ impl Store {
         })
     }
 
-    /// Record one generation: its drafts and its idempotency key, atomically,
-    /// then flush. Returns only once the data is on disk.
+    /// Record one generation: its drafts, its brief and its idempotency key,
+    /// atomically, then flush. Returns only once the data is on disk.
     pub async fn put_generation(
         &self,
         tenant: &str,
         request: &StoredRequest,
+        brief: &AccountBrief,
         drafts: &[Draft],
     ) -> Result<(), StoreError> {
-        (&self.drafts, &self.requests, &self.by_account).transaction(|(d, r, a)| {
+        let tx = (&self.drafts, &self.requests, &self.by_account, &self.briefs);
+        tx.transaction(|(d, r, a, b)| {
             for draft in drafts {
                 d.insert(key(tenant, &draft.draft_id), encode(draft))?;
                 let account_key = format!(
@@ -104,6 +110,7 @@ impl Store {
                 a.insert(key(tenant, &account_key), draft.channel.as_str().as_bytes())?;
             }
             r.insert(key(tenant, &request.idempotency_key), encode(request))?;
+            b.insert(key(tenant, &request.request_id), encode(brief))?;
             Ok::<_, ConflictableTransactionError<StoreError>>(())
         })?;
         self.flush().await
