@@ -8,11 +8,14 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
+    /// The LLM generator. Unconfigured (no model): the offline composer.
+    #[serde(default)]
+    pub llm: crate::llm::LlmConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,14 +39,6 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./data"),
             library: String::new(),
             batch_concurrency: 8,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
         }
     }
 }
@@ -86,6 +81,12 @@ impl Config {
         if self.server.batch_concurrency == 0 || self.server.batch_concurrency > 256 {
             problems.push("server.batch_concurrency: must be between 1 and 256".into());
         }
+        if let Err(p) = self.llm.validate() {
+            problems.extend(p);
+        }
+        if self.llm.reasks > 5 {
+            problems.push(format!("llm.reasks: at most 5 (got {})", self.llm.reasks));
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -95,6 +96,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure signature
 mod tests {
     use super::*;
 
@@ -110,6 +112,32 @@ mod tests {
             )?;
             let errs = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
             assert_eq!(errs.len(), 2, "{errs:?}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn llm_section_from_file_and_env() {
+        figment::Jail::expect_with(|jail| {
+            let cfg = Config::load(None).expect("loads");
+            assert!(!cfg.llm.is_configured(), "no [llm]: offline");
+            jail.create_file(
+                "llm.toml",
+                "[llm]\nmodel = \"gpt-4o-mini\"\nreasks = 1\ntemperature = 0.2\n",
+            )?;
+            jail.set_env("PROOFLINE__LLM__BASE_URL", "http://127.0.0.1:8000/v1");
+            let cfg = Config::load(Some(Path::new("llm.toml"))).expect("loads");
+            assert_eq!(cfg.llm.model, "gpt-4o-mini");
+            assert_eq!(cfg.llm.reasks, 1);
+            assert_eq!(cfg.llm.base_url, "http://127.0.0.1:8000/v1");
+            assert!(cfg.llm.is_configured());
+            jail.set_env("PROOFLINE__LLM__MODEL", "llama3");
+            jail.set_env("PROOFLINE__LLM__TEMPERATURE", "9");
+            let errs = Config::load(Some(Path::new("llm.toml"))).unwrap_err();
+            assert!(
+                errs.iter().any(|e| e.starts_with("llm.temperature")),
+                "{errs:?}"
+            );
             Ok(())
         });
     }
