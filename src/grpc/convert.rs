@@ -256,7 +256,7 @@ pub fn draft_to_pb(d: &Draft) -> pb::Draft {
         claims: d
             .claims
             .iter()
-            .map(|c| pb::Claim {
+            .map(|c| pb::DraftClaim {
                 text: c.text.clone(),
                 source: c.source.clone(),
                 verified: c.verified,
