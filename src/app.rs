@@ -1,7 +1,7 @@
 //! Wiring: build the engine from configuration and run both ports.
 
 use crate::config::Config;
-use crate::engine::{Engine, Generator, Snapshot};
+use crate::engine::{Engine, Generator, LlmGenerator, Snapshot};
 use crate::library::Library;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -36,13 +36,26 @@ pub fn build_engine(cfg: &Config, store: Store) -> Result<Engine, Vec<String>> {
     let library = load_library(&cfg.server.library)?;
     let snapshot = Snapshot::build(library)?;
     let experiments = cfg.experiments()?;
-    Ok(Engine::new(
-        snapshot,
-        store,
-        Generator::Offline,
-        Arc::new(Metrics::new()),
+    let generator = if cfg.llm.is_configured() {
+        let g = LlmGenerator::new(cfg.llm.clone()).map_err(|e| match e {
+            crate::llm::LlmError::Config { problems } => problems,
+            other => vec![other.to_string()],
+        })?;
+        tracing::info!(
+            model = %cfg.llm.model,
+            base_url = %cfg.llm.resolved_base_url(),
+            reasks = cfg.llm.reasks,
+            "generator: llm"
+        );
+        Generator::Llm(Arc::new(g))
+    } else {
+        tracing::info!("generator: offline composer (no [llm] model configured)");
+        Generator::Offline
+    };
+    Ok(
+        Engine::new(snapshot, store, generator, Arc::new(Metrics::new()))
+            .with_experiments(experiments),
     )
-    .with_experiments(experiments))
 }
 
 /// A running server's ports.

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
+    /// The LLM generator. Unconfigured (no model): the offline composer.
+    #[serde(default)]
+    pub llm: crate::llm::LlmConfig,
     /// Experiments by name (issue 7), e.g.
     /// `[experiments.genai-vs-baseline]` with `holdout_share = 0.2`,
     /// `control = "baseline"`, `treatment = "genai"`.
@@ -111,6 +114,12 @@ impl Config {
         if let Err(e) = self.experiments() {
             problems.extend(e);
         }
+        if let Err(p) = self.llm.validate() {
+            problems.extend(p);
+        }
+        if self.llm.reasks > 5 {
+            problems.push(format!("llm.reasks: at most 5 (got {})", self.llm.reasks));
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -153,8 +162,7 @@ impl Config {
 }
 
 #[cfg(test)]
-// figment's Jail fixes the closure's error type.
-#[allow(clippy::result_large_err)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure signature
 mod tests {
     use super::*;
 
@@ -205,6 +213,33 @@ mod tests {
             let errs = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
             // a: share and treatment; c: a second enabled experiment.
             assert_eq!(errs.len(), 3, "{errs:?}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn llm_section_from_file_and_env() {
+        figment::Jail::expect_with(|jail| {
+            let cfg = Config::load(None).expect("loads");
+            assert!(!cfg.llm.is_configured(), "no [llm]: offline");
+            jail.create_file(
+                "llm.toml",
+                "[llm]\nmodel = \"gpt-4o-mini\"\nreasks = 1\ntemperature = 0.2\n",
+            )?;
+            jail.set_env("PROOFLINE__LLM__BASE_URL", "http://127.0.0.1:8000/v1");
+            let cfg = Config::load(Some(Path::new("llm.toml"))).expect("loads");
+            assert_eq!(cfg.llm.model, "gpt-4o-mini");
+            assert_eq!(cfg.llm.reasks, 1);
+            assert_eq!(cfg.llm.base_url, "http://127.0.0.1:8000/v1");
+            assert!(cfg.llm.is_configured());
+            jail.set_env("PROOFLINE__LLM__MODEL", "llama3");
+            jail.set_env("PROOFLINE__LLM__TEMPERATURE", "9");
+            let errs = Config::load(Some(Path::new("llm.toml"))).unwrap_err();
+            assert!(
+                errs.iter().any(|e| e.starts_with("llm.temperature")),
+                "{errs:?}"
+            );
             Ok(())
         });
     }

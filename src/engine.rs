@@ -28,6 +28,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
+mod claims;
+mod llm;
+pub use claims::RULE_UNSUPPORTED;
+pub use llm::{LlmGenerator, REASK_EXHAUSTED, REASK_FAILED, llm_error};
+
 /// Policy files the checks are built from.
 pub const CHECK_POLICY_STEMS: [&str; 3] = ["red_lines", "voice", "channel_limits"];
 
@@ -297,6 +302,11 @@ pub struct Generated {
     /// Problems that should send the draft to review (e.g. findings left after
     /// the last reask).
     pub issues: Vec<RouteReason>,
+    /// The verified claim log.
+    pub claims: Vec<crate::model::Claim>,
+    /// Findings only the generator can make (claim-log verification); added
+    /// to the checks' findings on the final text.
+    pub findings: Vec<Finding>,
 }
 
 /// Which generator writes the variable parts.
@@ -305,6 +315,9 @@ pub enum Generator {
     /// The deterministic offline composer (the embedded default).
     #[default]
     Offline,
+    /// An OpenAI-compatible model (`[llm]` configured). Never falls back to
+    /// the offline composer on failure.
+    Llm(Arc<LlmGenerator>),
 }
 
 impl Generator {
@@ -314,26 +327,48 @@ impl Generator {
         brief: &AccountBrief,
         channel: Channel,
         selector: &Selector,
-        _instruction: Option<&str>,
-        _deadline: Option<Instant>,
+        instruction: Option<&str>,
+        deadline: Option<Instant>,
     ) -> Result<Generated, EngineError> {
         let compose_err = |e: ComposeError| compose_error(e, selector);
         let selection = selector.selection(Utc::now().date_naive());
+        let plan = compose::plan(&snap.library, brief, channel, &selection).map_err(compose_err)?;
         match self {
+            // The offline composer is deterministic: a reviewer's instruction
+            // cannot change its output, so it is ignored (the new version is
+            // checked and routed again all the same).
             Generator::Offline => {
-                let plan = compose::plan(&snap.library, brief, channel, &selection)
-                    .map_err(compose_err)?;
                 let slots =
                     compose::offline_slots(&snap.library, &plan, brief).map_err(compose_err)?;
                 let text =
                     compose::render(&snap.library, &plan, brief, &slots).map_err(compose_err)?;
+                // The composer's own claim log, flagged but not turned into
+                // findings: its text comes from reviewed blocks.
+                let sources = claims::RequestSources::new(&snap.library, &plan, brief);
+                let verified = claims::verify(&sources, &slots.claims, &[], &text);
                 Ok(Generated {
                     text,
                     items: plan.items.clone(),
                     info: GeneratorInfo::offline(),
                     usage: TokenUsage::default(),
                     issues: Vec::new(),
+                    claims: verified.claims,
+                    findings: Vec::new(),
                 })
+            }
+            Generator::Llm(generator) => {
+                let proofs = snap.proof_facts(brief);
+                let check = |text: &DraftText| snap.check(brief, channel, &proofs, &[], text);
+                generator
+                    .generate(llm::LlmJob {
+                        lib: &snap.library,
+                        plan: &plan,
+                        brief,
+                        instruction,
+                        deadline,
+                        check: &check,
+                    })
+                    .await
             }
         }
     }
@@ -580,7 +615,8 @@ impl Engine {
             )
             .await?;
         let proofs = snap.proof_facts(&cmd.brief);
-        let findings = snap.check(&cmd.brief, channel, &proofs, &[], &generated.text);
+        let mut findings = generated.findings.clone();
+        findings.extend(snap.check(&cmd.brief, channel, &proofs, &[], &generated.text));
         // Routing weighs the content that went into the draft; the policies
         // that checked it are guardrails, recorded in the lineage only.
         let used = snap.used_items(&generated.items);
@@ -628,6 +664,7 @@ impl Engine {
             created_at: now_rfc3339(),
             version: 1,
             parent_draft_id: String::new(),
+            claims: generated.claims,
         })
     }
 

@@ -412,4 +412,19 @@ pub struct Draft {
     pub version: u32,
     #[serde(default)]
     pub parent_draft_id: String,
+    /// The claim log: each specific fact the generator used, its source in
+    /// the request, and whether verification found it there.
+    #[serde(default)]
+    pub claims: Vec<Claim>,
+}
+
+/// One entry of a draft's claim log (seed 5.4).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub text: String,
+    /// e.g. `brief.trigger`, `brief.known_initiatives[0]`, `proofs[pp-x]`.
+    pub source: String,
+    /// The source exists in the request and holds the claim's numbers and
+    /// names.
+    pub verified: bool,
 }

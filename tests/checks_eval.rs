@@ -32,7 +32,11 @@ fn dev_set_meets_targets() {
         path.display()
     );
     let cases = load_cases(&path).unwrap_or_else(|e| panic!("cannot load cases: {e}"));
-    assert!(cases.len() >= 50, "expected the full dev set, got {}", cases.len());
+    assert!(
+        cases.len() >= 50,
+        "expected the full dev set, got {}",
+        cases.len()
+    );
     let pipeline = Pipeline::bundled();
     let report = run_eval(&pipeline, &cases);
     let plain = render_plain(&report);

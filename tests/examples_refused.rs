@@ -17,7 +17,11 @@ fn refused_examples_name_their_field() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", path.display());
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("invalid: brief."), "{}: {stderr}", path.display());
+        assert!(
+            stderr.contains("invalid: brief."),
+            "{}: {stderr}",
+            path.display()
+        );
         n += 1;
     }
     assert!(n >= 1);

@@ -107,6 +107,7 @@ fn released(id: &str, account: &str, cta: &str, arm: &str) -> Draft {
             body: "b".into(),
         },
         findings: vec![],
+        claims: vec![],
         route: Route::AutoSend,
         reasons: vec![],
         lineage: Lineage {

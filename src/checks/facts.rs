@@ -103,9 +103,7 @@ impl DateMention {
             return false;
         }
         let direct = md_ok(self.month, self.day);
-        let swapped = self
-            .alt
-            .is_some_and(|(m, d)| md_ok(Some(m), Some(d)));
+        let swapped = self.alt.is_some_and(|(m, d)| md_ok(Some(m), Some(d)));
         if !(direct || swapped) {
             return false;
         }
@@ -173,8 +171,7 @@ fn split_numeric(s: &str) -> (&str, &str) {
         .char_indices()
         .find(|&(i, c)| {
             !(c.is_ascii_digit()
-                || ((c == ',' || c == '.')
-                    && s[i + 1..].starts_with(|d: char| d.is_ascii_digit())))
+                || ((c == ',' || c == '.') && s[i + 1..].starts_with(|d: char| d.is_ascii_digit())))
         })
         .map_or(s.len(), |(i, _)| i);
     (&s[..end], &s[end..])
@@ -251,23 +248,96 @@ fn scale_word(w: &str) -> Option<f64> {
 /// Words that name an identifier series rather than a quantity
 /// ("Level 1", "Article 30", "Tier 2").
 const IDENT_WORDS: &[&str] = &[
-    "annex", "appendix", "article", "category", "chapter", "class", "clause", "control", "gen",
-    "generation", "level", "model", "no", "number", "option", "part", "phase", "principle",
-    "release", "req", "requirement", "rev", "revision", "section", "series", "stage", "step",
-    "tier", "type", "version", "wave", "room", "floor", "suite", "unit", "platform",
+    "annex",
+    "appendix",
+    "article",
+    "category",
+    "chapter",
+    "class",
+    "clause",
+    "control",
+    "gen",
+    "generation",
+    "level",
+    "model",
+    "no",
+    "number",
+    "option",
+    "part",
+    "phase",
+    "principle",
+    "release",
+    "req",
+    "requirement",
+    "rev",
+    "revision",
+    "section",
+    "series",
+    "stage",
+    "step",
+    "tier",
+    "type",
+    "version",
+    "wave",
+    "room",
+    "floor",
+    "suite",
+    "unit",
+    "platform",
 ];
 
 const ADJ_SKIP: &[&str] = &[
-    "new", "more", "additional", "separate", "open", "major", "different", "regional",
-    "existing", "other", "extra", "full", "straight", "consecutive", "business", "working",
-    "calendar", "active", "critical", "high-severity", "distinct", "individual", "local",
+    "new",
+    "more",
+    "additional",
+    "separate",
+    "open",
+    "major",
+    "different",
+    "regional",
+    "existing",
+    "other",
+    "extra",
+    "full",
+    "straight",
+    "consecutive",
+    "business",
+    "working",
+    "calendar",
+    "active",
+    "critical",
+    "high-severity",
+    "distinct",
+    "individual",
+    "local",
 ];
 
 const MEETING_NOUNS: &[&str] = &[
-    "call", "chat", "walkthrough", "demo", "session", "review", "meeting", "slot",
-    "conversation", "workshop", "q&a", "briefing", "overview", "intro", "introduction",
-    "consultation", "discussion", "catch-up", "sync", "presentation", "tour", "read", "video",
-    "webinar", "check-in",
+    "call",
+    "chat",
+    "walkthrough",
+    "demo",
+    "session",
+    "review",
+    "meeting",
+    "slot",
+    "conversation",
+    "workshop",
+    "q&a",
+    "briefing",
+    "overview",
+    "intro",
+    "introduction",
+    "consultation",
+    "discussion",
+    "catch-up",
+    "sync",
+    "presentation",
+    "tour",
+    "read",
+    "video",
+    "webinar",
+    "check-in",
 ];
 
 fn lw(s: &str, t: &Tok) -> String {
@@ -440,9 +510,23 @@ pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
             let date_prep = prev.as_deref().is_some_and(|p| {
                 matches!(
                     p,
-                    "in" | "on" | "by" | "since" | "until" | "from" | "of" | "early" | "late"
-                        | "mid" | "end" | "before" | "after" | "through" | "during" | "last"
-                        | "next" | "this"
+                    "in" | "on"
+                        | "by"
+                        | "since"
+                        | "until"
+                        | "from"
+                        | "of"
+                        | "early"
+                        | "late"
+                        | "mid"
+                        | "end"
+                        | "before"
+                        | "after"
+                        | "through"
+                        | "during"
+                        | "last"
+                        | "next"
+                        | "this"
                 )
             });
             if ambiguous && d.day.is_none() && d.year.is_none() && !date_prep {
@@ -500,9 +584,10 @@ pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
             if q.kind == QKind::Count && !q.word_form && q.tok_end == q.tok_start + 1 {
                 let txt = toks[q.tok_start].text(s);
                 if let Some(y) = is_year(txt) {
-                    let plural_noun = q.noun.as_deref().is_some_and(|n| {
-                        n.ends_with('s') && !n.ends_with("ss") && n.len() > 3
-                    });
+                    let plural_noun = q
+                        .noun
+                        .as_deref()
+                        .is_some_and(|n| n.ends_with('s') && !n.ends_with("ss") && n.len() > 3);
                     if !plural_noun {
                         ds.push(DateMention {
                             year: Some(y),
@@ -544,7 +629,11 @@ fn numeric_date(w: &str) -> Option<DateMention> {
     // 12/11/2026, 11.12.2026 (tokenizer keeps '/'; '.' only between digits)
     for sep in ['/', '.'] {
         let parts: Vec<&str> = w.split(sep).collect();
-        if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit())) {
+        if parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+        {
             let a: u8 = parts[0].parse().ok()?;
             let bb: u8 = parts[1].parse().ok()?;
             let y: i32 = match parts[2].len() {
@@ -720,7 +809,10 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
         if let Some(pw) = word_at(s, toks, i - 1) {
             let pl = pw.to_ascii_lowercase();
             let mid_cap = is_capitalized(pw) && !is_sentence_initial(s, toks, i - 1);
-            if is_all_caps_word(pw) || IDENT_WORDS.contains(&pl.as_str()) || (mid_cap && month_of(pw).is_none()) {
+            if is_all_caps_word(pw)
+                || IDENT_WORDS.contains(&pl.as_str())
+                || (mid_cap && month_of(pw).is_none())
+            {
                 return None;
             }
         } else if punct_at(s, toks, i - 1) == Some("#") {
@@ -746,7 +838,10 @@ pub fn is_sentence_initial(s: &str, toks: &[Tok], i: usize) -> bool {
     }
     match toks[i - 1].kind {
         TokKind::Newline => true,
-        TokKind::Punct => matches!(toks[i - 1].text(s), "." | "!" | "?" | ":" | "-" | "\u{2022}"),
+        TokKind::Punct => matches!(
+            toks[i - 1].text(s),
+            "." | "!" | "?" | ":" | "-" | "\u{2022}"
+        ),
         TokKind::Word => false,
     }
 }
@@ -772,8 +867,18 @@ fn courtesy_minutes(s: &str, toks: &[Tok], tok_start: usize, tok_end: usize) -> 
             let l = w.to_ascii_lowercase();
             if matches!(
                 l.as_str(),
-                "have" | "spare" | "got" | "take" | "takes" | "need" | "give" | "grab" | "only"
-                    | "just" | "few" | "quick"
+                "have"
+                    | "spare"
+                    | "got"
+                    | "take"
+                    | "takes"
+                    | "need"
+                    | "give"
+                    | "grab"
+                    | "only"
+                    | "just"
+                    | "few"
+                    | "quick"
             ) {
                 return true;
             }
@@ -835,7 +940,9 @@ fn word_quantity(s: &str, toks: &[Tok], i: usize, v: f64) -> Option<Quantity> {
         } else if l == "percent" {
             kind = QKind::Percent;
             end_tok = j + 1;
-        } else if l == "per" && word_at(s, toks, j + 1).is_some_and(|x| x.eq_ignore_ascii_case("cent")) {
+        } else if l == "per"
+            && word_at(s, toks, j + 1).is_some_and(|x| x.eq_ignore_ascii_case("cent"))
+        {
             kind = QKind::Percent;
             end_tok = j + 2;
         } else {
@@ -894,18 +1001,33 @@ mod tests {
     #[test]
     fn money_forms_agree() {
         assert_eq!(q("a $2.4M round"), vec![(QKind::Money("USD"), 2.4e6)]);
-        assert_eq!(q("a $2.4 million round"), vec![(QKind::Money("USD"), 2.4e6)]);
+        assert_eq!(
+            q("a $2.4 million round"),
+            vec![(QKind::Money("USD"), 2.4e6)]
+        );
         assert_eq!(q("an €18M Series B"), vec![(QKind::Money("EUR"), 18e6)]);
         assert_eq!(q("saved $180,000"), vec![(QKind::Money("USD"), 180000.0)]);
-        assert_eq!(q("saved 180,000 dollars"), vec![(QKind::Money("USD"), 180000.0)]);
+        assert_eq!(
+            q("saved 180,000 dollars"),
+            vec![(QKind::Money("USD"), 180000.0)]
+        );
     }
 
     #[test]
     fn durations_agree() {
         assert_eq!(q("in 5 days"), q("in five days"));
-        assert_eq!(q("in seven months"), vec![(QKind::Duration(TimeUnit::Month), 7.0)]);
-        assert_eq!(q("a 10-week migration"), vec![(QKind::Duration(TimeUnit::Week), 10.0)]);
-        assert_eq!(q("a ten-week migration"), vec![(QKind::Duration(TimeUnit::Week), 10.0)]);
+        assert_eq!(
+            q("in seven months"),
+            vec![(QKind::Duration(TimeUnit::Month), 7.0)]
+        );
+        assert_eq!(
+            q("a 10-week migration"),
+            vec![(QKind::Duration(TimeUnit::Week), 10.0)]
+        );
+        assert_eq!(
+            q("a ten-week migration"),
+            vec![(QKind::Duration(TimeUnit::Week), 10.0)]
+        );
     }
 
     #[test]

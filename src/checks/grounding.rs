@@ -17,7 +17,7 @@
 
 use super::facts::{DateMention, QKind, Quantity, extract, is_sentence_initial, iso_date};
 use super::text::{
-    Tok, TokKind, is_stopword, lower, month_of, is_weekday, sentences, stem, stems_match,
+    Tok, TokKind, is_stopword, is_weekday, lower, month_of, sentences, stem, stems_match,
     strip_possessive, tokenize,
 };
 use super::{Check, CheckInput};
@@ -90,7 +90,12 @@ impl GroundingCheck {
     }
 
     /// Run on every part of the draft.
-    pub(crate) fn run(&self, input: &CheckInput<'_>, extra_competitors: &[String], out: &mut Vec<Finding>) {
+    pub(crate) fn run(
+        &self,
+        input: &CheckInput<'_>,
+        extra_competitors: &[String],
+        out: &mut Vec<Finding>,
+    ) {
         let table = FactTable::build(input, extra_competitors);
         for (part, text) in input.draft.parts() {
             self.check_part(&table, input, part, text, out);
@@ -165,14 +170,28 @@ impl GroundingCheck {
             }
             if q.word_form
                 && q.kind == QKind::Count
-                && !q
-                    .noun
-                    .as_deref()
-                    .is_some_and(|n| table.quantified_nouns.iter().any(|x| stems_match(x, stem(n))))
+                && !q.noun.as_deref().is_some_and(|n| {
+                    table
+                        .quantified_nouns
+                        .iter()
+                        .any(|x| stems_match(x, stem(n)))
+                })
             {
                 continue;
             }
-            self.check_figure(table, text, part, &toks, &sents, &sent_of_tok, &names, &name_tok, &qtok, q, out);
+            self.check_figure(
+                table,
+                text,
+                part,
+                &toks,
+                &sents,
+                &sent_of_tok,
+                &names,
+                &name_tok,
+                &qtok,
+                q,
+                out,
+            );
         }
 
         // 2. Dates.
@@ -180,7 +199,10 @@ impl GroundingCheck {
             if !d.has_anything() {
                 continue;
             }
-            let ok = table.facts.iter().any(|f| f.dates.iter().any(|fd| d.supported_by(fd)));
+            let ok = table
+                .facts
+                .iter()
+                .any(|f| f.dates.iter().any(|fd| d.supported_by(fd)));
             if ok {
                 continue;
             }
@@ -197,16 +219,31 @@ impl GroundingCheck {
                 });
             let (evidence, suggestion) = match close {
                 Some((f, _)) => (
-                    format!("no fact gives the date \"{excerpt_txt}\"; closest: {}", f.cite()),
-                    format!("Use the date as the source gives it ({}), or drop it.", f.cite()),
+                    format!(
+                        "no fact gives the date \"{excerpt_txt}\"; closest: {}",
+                        f.cite()
+                    ),
+                    format!(
+                        "Use the date as the source gives it ({}), or drop it.",
+                        f.cite()
+                    ),
                 ),
                 None => (
                     format!("no fact in the brief or proofs gives a date like \"{excerpt_txt}\""),
                     "Remove the date or add it to the brief with a source.".to_string(),
                 ),
             };
-            push(out, text, part, d.start, d.end, RULE_DATE,
-                "Date not supported by the brief or the approved proofs.", evidence, Some(suggestion));
+            push(
+                out,
+                text,
+                part,
+                d.start,
+                d.end,
+                RULE_DATE,
+                "Date not supported by the brief or the approved proofs.",
+                evidence,
+                Some(suggestion),
+            );
         }
 
         // 3. Names of organisations, customers, tools and people.
@@ -219,10 +256,23 @@ impl GroundingCheck {
             if table.name_supported(&nm) {
                 continue;
             }
-            push(out, text, part, n.start, n.end, RULE_ENTITY,
+            push(
+                out,
+                text,
+                part,
+                n.start,
+                n.end,
+                RULE_ENTITY,
                 "Names an organisation, customer, product or person that no fact mentions.",
-                format!("no fact in the brief or proofs mentions \"{}\"", strip_possessive(raw)),
-                Some(format!("Remove \"{}\" or use an approved proof that names it.", strip_possessive(raw))));
+                format!(
+                    "no fact in the brief or proofs mentions \"{}\"",
+                    strip_possessive(raw)
+                ),
+                Some(format!(
+                    "Remove \"{}\" or use an approved proof that names it.",
+                    strip_possessive(raw)
+                )),
+            );
         }
 
         // 4-6. Sentence-level claims.
@@ -241,7 +291,10 @@ impl GroundingCheck {
                 if !self.status.is_match(window.as_bytes()) {
                     continue;
                 }
-                if self.aspiration.is_match(&sb[floor_cb(sent, ma.saturating_sub(60))..ma]) {
+                if self
+                    .aspiration
+                    .is_match(&sb[floor_cb(sent, ma.saturating_sub(60))..ma])
+                {
                     continue;
                 }
                 let cert_norm = norm_cert(&sent[ma..me]);
@@ -258,10 +311,21 @@ impl GroundingCheck {
                 });
                 if !ok {
                     let cert_txt = &sent[ma..me];
-                    push(out, text, part, sa + w0, sa + w1.min(sent.len()), RULE_CERTIFICATION,
+                    push(
+                        out,
+                        text,
+                        part,
+                        sa + w0,
+                        sa + w1.min(sent.len()),
+                        RULE_CERTIFICATION,
                         "States a certification or compliance status that no fact supports.",
-                        format!("no proof or brief field states \"{cert_txt}\" status for this subject"),
-                        Some(format!("Remove the {cert_txt} claim or use an approved proof that states it.")));
+                        format!(
+                            "no proof or brief field states \"{cert_txt}\" status for this subject"
+                        ),
+                        Some(format!(
+                            "Remove the {cert_txt} claim or use an approved proof that states it."
+                        )),
+                    );
                 }
             }
             // awards and analyst recognition
@@ -271,22 +335,37 @@ impl GroundingCheck {
                 if table.facts.iter().any(|f| f.lower.contains(&key)) {
                     continue;
                 }
-                push(out, text, part, sa + m.start(), sa + m.end(), RULE_AWARD,
+                push(
+                    out,
+                    text,
+                    part,
+                    sa + m.start(),
+                    sa + m.end(),
+                    RULE_AWARD,
                     "Claims an award or analyst recognition that no proof supports.",
                     format!("no proof mentions \"{}\"", &sent[m.start()..m.end()]),
-                    Some("Remove the award claim or use an approved proof that states it.".into()));
+                    Some("Remove the award claim or use an approved proof that states it.".into()),
+                );
             }
             // hypotheses stated as fact
             if !table.hypotheses.is_empty() && !self.hedge.is_match(sb) {
                 let has_third = names.iter().any(|n| {
                     sent_of_tok[n.tok_i] == si
-                        && matches!(table.classify(&lower(strip_possessive(&text[n.start..n.end]))), Subject::Third(_))
+                        && matches!(
+                            table.classify(&lower(strip_possessive(&text[n.start..n.end]))),
+                            Subject::Third(_)
+                        )
                         && table.name_supported(&lower(strip_possessive(&text[n.start..n.end])))
                 });
                 let pronoun_third = first_word_pronoun(sent) && si > 0 && {
                     // "It kept EU customer data ..." about the previous customer
-                    names.iter().any(|n| sent_of_tok[n.tok_i] + 1 == si
-                        && matches!(table.classify(&lower(strip_possessive(&text[n.start..n.end]))), Subject::Third(_)))
+                    names.iter().any(|n| {
+                        sent_of_tok[n.tok_i] + 1 == si
+                            && matches!(
+                                table.classify(&lower(strip_possessive(&text[n.start..n.end]))),
+                                Subject::Third(_)
+                            )
+                    })
                 };
                 if !has_third && !pronoun_third {
                     let sstems = content_stems(sent);
@@ -331,7 +410,10 @@ impl GroundingCheck {
         let si = sent_of_tok.get(q.tok_start).copied().unwrap_or(0);
         let (sa, _se) = sents.get(si).copied().unwrap_or((0, text.len()));
         let fig = &text[q.start..q.end];
-        let kind_eq = |fq: &Quantity| fq.kind.compatible(q.kind) && (fq.value - q.value).abs() <= 1e-9 * q.value.abs().max(1.0);
+        let kind_eq = |fq: &Quantity| {
+            fq.kind.compatible(q.kind)
+                && (fq.value - q.value).abs() <= 1e-9 * q.value.abs().max(1.0)
+        };
         let cands: Vec<&Fact> = table
             .facts
             .iter()
@@ -353,8 +435,14 @@ impl GroundingCheck {
                 Some((f, fq)) => {
                     let ftxt = &f.text[fq.start..fq.end];
                     (
-                        format!("no fact gives \"{fig}\"; closest figure: \"{ftxt}\" in {}", f.cite()),
-                        format!("Use the sourced figure \"{ftxt}\" as {} states it, or remove \"{fig}\".", f.path),
+                        format!(
+                            "no fact gives \"{fig}\"; closest figure: \"{ftxt}\" in {}",
+                            f.cite()
+                        ),
+                        format!(
+                            "Use the sourced figure \"{ftxt}\" as {} states it, or remove \"{fig}\".",
+                            f.path
+                        ),
                     )
                 }
                 None => (
@@ -362,8 +450,17 @@ impl GroundingCheck {
                     format!("Remove \"{fig}\" or add an approved proof that states it."),
                 ),
             };
-            push(out, text, part, q.start, q.end, RULE_FIGURE,
-                "Figure not supported by the brief or the approved proofs.", evidence, Some(suggestion));
+            push(
+                out,
+                text,
+                part,
+                q.start,
+                q.end,
+                RULE_FIGURE,
+                "Figure not supported by the brief or the approved proofs.",
+                evidence,
+                Some(suggestion),
+            );
             return;
         }
         // Subject binding
@@ -376,7 +473,10 @@ impl GroundingCheck {
                 .take_while(|(k, _)| sent_of_tok[*k] == si)
                 .find(|(_, t)| {
                     t.kind == TokKind::Word
-                        && matches!(lower(t.text(text)).as_str(), "you" | "your" | "you're" | "you've" | "yours")
+                        && matches!(
+                            lower(t.text(text)).as_str(),
+                            "you" | "your" | "you're" | "you've" | "yours"
+                        )
                 })
                 .map(|(k, _)| toks[k].start);
             let last_name_end = names
@@ -390,7 +490,8 @@ impl GroundingCheck {
                 _ => {
                     if matches!(s, Subject::None) && first_word_pronoun(&text[sa..]) {
                         // "They cut ... by 40%": the previous sentence's subject
-                        prev_third(text, names, sents, sent_of_tok, si, table).unwrap_or(Subject::None)
+                        prev_third(text, names, sents, sent_of_tok, si, table)
+                            .unwrap_or(Subject::None)
                     } else {
                         s
                     }
@@ -426,10 +527,23 @@ impl GroundingCheck {
             Subject::Account => " for the prospect".to_string(),
             _ => String::new(),
         };
-        push(out, text, part, q.start, q.end, RULE_FIGURE_BINDING,
+        push(
+            out,
+            text,
+            part,
+            q.start,
+            q.end,
+            RULE_FIGURE_BINDING,
             "Figure taken from a source but attached to a different subject or outcome.",
-            format!("\"{fig}\" appears in {} but not{who} with this outcome", f.cite()),
-            Some(format!("Quote the figure with its own subject and outcome: \"{}\"", f.text)));
+            format!(
+                "\"{fig}\" appears in {} but not{who} with this outcome",
+                f.cite()
+            ),
+            Some(format!(
+                "Quote the figure with its own subject and outcome: \"{}\"",
+                f.text
+            )),
+        );
     }
 }
 
@@ -459,10 +573,12 @@ fn push(
     if a >= e {
         return;
     }
-    if out
-        .iter()
-        .any(|f| f.check == CheckKind::Grounding && f.span.part == part && f.span.start == a && f.span.end == e)
-    {
+    if out.iter().any(|f| {
+        f.check == CheckKind::Grounding
+            && f.span.part == part
+            && f.span.start == a
+            && f.span.end == e
+    }) {
         return;
     }
     out.push(Finding {
@@ -470,7 +586,11 @@ fn push(
         rule_id: rule.to_string(),
         rule_version: RULE_VERSION.to_string(),
         severity: Severity::Blocking,
-        span: Span { part, start: a, end: e },
+        span: Span {
+            part,
+            start: a,
+            end: e,
+        },
         excerpt: text[a..e].to_string(),
         message: message.to_string(),
         evidence,
@@ -497,12 +617,33 @@ fn ceil_cb(s: &str, mut i: usize) -> usize {
 fn norm_cert(s: &str) -> String {
     let l = s.to_ascii_lowercase().replace("/iec", "");
     let mut o: String = l.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    o = o.replace("typeii", "type2").replace("typei", "type1").replace("socii", "soc2");
+    o = o
+        .replace("typeii", "type2")
+        .replace("typei", "type1")
+        .replace("socii", "soc2");
     o
 }
 
 fn award_key(m: &str) -> String {
-    for k in ["leader", "visionary", "challenger", "performer", "quadrant", "wave", "award", "winner", "finalist", "ranked", "rated", "recogni", "number one", "gold", "gartner", "forrester", "idc"] {
+    for k in [
+        "leader",
+        "visionary",
+        "challenger",
+        "performer",
+        "quadrant",
+        "wave",
+        "award",
+        "winner",
+        "finalist",
+        "ranked",
+        "rated",
+        "recogni",
+        "number one",
+        "gold",
+        "gartner",
+        "forrester",
+        "idc",
+    ] {
         if m.contains(k) {
             return k.to_string();
         }
@@ -530,12 +671,20 @@ enum Subject {
     Third(String),
 }
 
-fn subject_before(text: &str, names: &[NameSpan], pos: usize, sent_start: usize, table: &FactTable) -> Subject {
+fn subject_before(
+    text: &str,
+    names: &[NameSpan],
+    pos: usize,
+    sent_start: usize,
+    table: &FactTable,
+) -> Subject {
     names
         .iter()
         .filter(|n| n.end <= pos && n.start >= sent_start)
         .max_by_key(|n| n.end)
-        .map_or(Subject::None, |n| table.classify(&lower(strip_possessive(&text[n.start..n.end]))))
+        .map_or(Subject::None, |n| {
+            table.classify(&lower(strip_possessive(&text[n.start..n.end])))
+        })
 }
 
 fn prev_third(
@@ -551,10 +700,12 @@ fn prev_third(
         if let Some(n) = names
             .iter()
             .filter(|n| sent_of_tok[n.tok_i] == back)
-            .filter_map(|n| match table.classify(&lower(strip_possessive(&text[n.start..n.end]))) {
-                s @ Subject::Third(_) => Some(s),
-                _ => None,
-            })
+            .filter_map(
+                |n| match table.classify(&lower(strip_possessive(&text[n.start..n.end]))) {
+                    s @ Subject::Third(_) => Some(s),
+                    _ => None,
+                },
+            )
             .next()
         {
             return Some(n);
@@ -578,39 +729,149 @@ fn synonyms(a: &str, b: &str) -> bool {
         &["key", "secret"],
         &["record", "file"],
     ];
-    G.iter().any(|g| {
-        g.iter().any(|x| a.starts_with(x)) && g.iter().any(|x| b.starts_with(x))
-    })
+    G.iter()
+        .any(|g| g.iter().any(|x| a.starts_with(x)) && g.iter().any(|x| b.starts_with(x)))
 }
 
 const CHANGE_VERBS: &[&str] = &[
-    "cut", "reduc", "lower", "sav", "saved", "drop", "decreas", "increas", "grew", "grow",
-    "improv", "boost", "rais", "went", "moved", "mov", "achiev", "shrank", "shrunk", "slash",
-    "halv", "doubl", "tripl", "lift", "trim", "rotat", "answer", "complet", "pass", "kept", "keep",
-    "consolidat", "migrat", "process", "handl", "clos", "avoid", "deliver",
+    "cut",
+    "reduc",
+    "lower",
+    "sav",
+    "saved",
+    "drop",
+    "decreas",
+    "increas",
+    "grew",
+    "grow",
+    "improv",
+    "boost",
+    "rais",
+    "went",
+    "moved",
+    "mov",
+    "achiev",
+    "shrank",
+    "shrunk",
+    "slash",
+    "halv",
+    "doubl",
+    "tripl",
+    "lift",
+    "trim",
+    "rotat",
+    "answer",
+    "complet",
+    "pass",
+    "kept",
+    "keep",
+    "consolidat",
+    "migrat",
+    "process",
+    "handl",
+    "clos",
+    "avoid",
+    "deliver",
 ];
 
 const SKIP_BACK: &[&str] = &[
-    "by", "from", "to", "of", "about", "roughly", "around", "nearly", "over", "almost",
-    "approximately", "up", "than", "the", "a", "an", "its", "their", "his", "her", "our", "your",
-    "just", "only", "some", "more", "less", "average", "an", "down", "at", "least",
+    "by",
+    "from",
+    "to",
+    "of",
+    "about",
+    "roughly",
+    "around",
+    "nearly",
+    "over",
+    "almost",
+    "approximately",
+    "up",
+    "than",
+    "the",
+    "a",
+    "an",
+    "its",
+    "their",
+    "his",
+    "her",
+    "our",
+    "your",
+    "just",
+    "only",
+    "some",
+    "more",
+    "less",
+    "average",
+    "an",
+    "down",
+    "at",
+    "least",
 ];
 
 /// Framing words that carry no metric ("Congratulations on the $45M ...",
 /// "Start a 30-day pilot").
 const FRAMING: &[&str] = &[
-    "congratulations", "congrats", "thanks", "thank", "news", "announcement", "announced",
-    "latest", "recent", "recently", "nice", "great", "big", "impressive", "huge", "total",
-    "start", "book", "get", "try", "run", "join", "schedule", "set", "take", "offer", "send",
-    "share", "see", "give", "free", "planned", "plan", "plans", "new", "upcoming", "whole",
-    "entire", "full", "first", "initial", "short", "quick", "simple", "typical", "usual",
-    "like", "nearly", "almost", "roughly", "exactly", "full", "strong", "solid",
+    "congratulations",
+    "congrats",
+    "thanks",
+    "thank",
+    "news",
+    "announcement",
+    "announced",
+    "latest",
+    "recent",
+    "recently",
+    "nice",
+    "great",
+    "big",
+    "impressive",
+    "huge",
+    "total",
+    "start",
+    "book",
+    "get",
+    "try",
+    "run",
+    "join",
+    "schedule",
+    "set",
+    "take",
+    "offer",
+    "send",
+    "share",
+    "see",
+    "give",
+    "free",
+    "planned",
+    "plan",
+    "plans",
+    "new",
+    "upcoming",
+    "whole",
+    "entire",
+    "full",
+    "first",
+    "initial",
+    "short",
+    "quick",
+    "simple",
+    "typical",
+    "usual",
+    "like",
+    "nearly",
+    "almost",
+    "roughly",
+    "exactly",
+    "full",
+    "strong",
+    "solid",
 ];
 
 const STOP_PREP: &[&str] = &[
     "in", "with", "for", "across", "within", "after", "before", "during", "into", "using", "via",
-    "under", "per", "and", "or", "while", "on", "at", "since", "when", "as", "that", "which", "who", "is",
-    "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
+    "under", "per", "and", "or", "while", "on", "at", "since", "when", "as", "that", "which",
+    "who", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
 ];
 
 fn window_stems(
@@ -640,7 +901,10 @@ fn window_stems(
             break;
         }
         let st = stem(&l).to_string();
-        if CHANGE_VERBS.iter().any(|v| st.starts_with(v) || l.starts_with(v)) {
+        if CHANGE_VERBS
+            .iter()
+            .any(|v| st.starts_with(v) || l.starts_with(v))
+        {
             break;
         }
         if is_stopword(&l) || l.len() < 3 || FRAMING.contains(&l.as_str()) {
@@ -694,8 +958,8 @@ fn content_stems(s: &str) -> Vec<String> {
 }
 
 const HEDGES: &[&str] = &[
-    "may", "might", "could", "perhaps", "maybe", "possibly", "probably", "likely", "seems",
-    "seem", "appears", "suspect", "still",
+    "may", "might", "could", "perhaps", "maybe", "possibly", "probably", "likely", "seems", "seem",
+    "appears", "suspect", "still",
 ];
 
 /// A capitalised name in the draft.
@@ -710,64 +974,409 @@ struct NameSpan {
 fn is_name_tok(w: &str) -> bool {
     let mut ch = w.chars();
     let Some(f) = ch.next() else { return false };
-    f.is_uppercase() && w.chars().any(char::is_lowercase) && !w.starts_with("I'") && !w.starts_with("I\u{2019}")
+    f.is_uppercase()
+        && w.chars().any(char::is_lowercase)
+        && !w.starts_with("I'")
+        && !w.starts_with("I\u{2019}")
 }
 
 const LEAD_SKIP: &[&str] = &[
-    "a", "about", "after", "all", "also", "although", "an", "and", "any", "are", "as", "ask",
-    "at", "because", "before", "best", "both", "but", "by", "can", "close", "comparing",
-    "congrats", "congratulations", "context", "could", "dear", "did", "do", "does", "each",
-    "every", "fit", "following", "for", "from", "given", "glad", "good", "great", "happy", "has",
-    "have", "he", "hello", "her", "here", "hey", "hi", "his", "hope", "hoping", "how", "i", "if",
-    "in", "is", "it", "its", "just", "key", "kind", "let", "looking", "many", "most", "my",
-    "next", "no", "not", "note", "noticed", "of", "on", "once", "one", "opener", "or", "our",
-    "please", "prepared", "proof", "ps", "push", "question", "questions", "quick", "re", "read",
-    "recap", "regarding", "results", "saw", "send", "share", "she", "should", "since", "so",
-    "some", "start", "step", "steps", "subject", "sure", "talk", "thank", "thanks", "that",
-    "the", "their", "there", "these", "they", "this", "those", "though", "three", "to", "two",
-    "was", "we", "welcome", "were", "what", "when", "where", "whether", "which", "while", "who",
-    "why", "will", "with", "without", "would", "yes", "you", "your", "book", "heard", "warm",
-    "hallo", "hej", "hola", "bonjour", "ciao", "morning", "afternoon", "evening", "cheers",
-    "regards", "sincerely", "together", "unlike", "even", "only", "again", "then", "now",
-    "today", "tomorrow", "yesterday", "please", "ok", "okay", "sorry", "apologies", "welcome",
-    "introducing", "meet", "imagine", "consider", "picture", "learn", "see", "get", "try",
-    "join", "discover", "explore", "find", "take", "make", "keep", "bring", "run", "use",
-    "contact", "call", "email", "visit", "reach", "download", "watch", "register", "sign",
-    "schedule", "reply", "follow", "connect", "grab", "claim", "request", "review", "compare",
-    "check", "meet", "speak", "chat", "write", "ring", "text", "message",
+    "a",
+    "about",
+    "after",
+    "all",
+    "also",
+    "although",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "ask",
+    "at",
+    "because",
+    "before",
+    "best",
+    "both",
+    "but",
+    "by",
+    "can",
+    "close",
+    "comparing",
+    "congrats",
+    "congratulations",
+    "context",
+    "could",
+    "dear",
+    "did",
+    "do",
+    "does",
+    "each",
+    "every",
+    "fit",
+    "following",
+    "for",
+    "from",
+    "given",
+    "glad",
+    "good",
+    "great",
+    "happy",
+    "has",
+    "have",
+    "he",
+    "hello",
+    "her",
+    "here",
+    "hey",
+    "hi",
+    "his",
+    "hope",
+    "hoping",
+    "how",
+    "i",
+    "if",
+    "in",
+    "is",
+    "it",
+    "its",
+    "just",
+    "key",
+    "kind",
+    "let",
+    "looking",
+    "many",
+    "most",
+    "my",
+    "next",
+    "no",
+    "not",
+    "note",
+    "noticed",
+    "of",
+    "on",
+    "once",
+    "one",
+    "opener",
+    "or",
+    "our",
+    "please",
+    "prepared",
+    "proof",
+    "ps",
+    "push",
+    "question",
+    "questions",
+    "quick",
+    "re",
+    "read",
+    "recap",
+    "regarding",
+    "results",
+    "saw",
+    "send",
+    "share",
+    "she",
+    "should",
+    "since",
+    "so",
+    "some",
+    "start",
+    "step",
+    "steps",
+    "subject",
+    "sure",
+    "talk",
+    "thank",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "though",
+    "three",
+    "to",
+    "two",
+    "was",
+    "we",
+    "welcome",
+    "were",
+    "what",
+    "when",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "why",
+    "will",
+    "with",
+    "without",
+    "would",
+    "yes",
+    "you",
+    "your",
+    "book",
+    "heard",
+    "warm",
+    "hallo",
+    "hej",
+    "hola",
+    "bonjour",
+    "ciao",
+    "morning",
+    "afternoon",
+    "evening",
+    "cheers",
+    "regards",
+    "sincerely",
+    "together",
+    "unlike",
+    "even",
+    "only",
+    "again",
+    "then",
+    "now",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "please",
+    "ok",
+    "okay",
+    "sorry",
+    "apologies",
+    "welcome",
+    "introducing",
+    "meet",
+    "imagine",
+    "consider",
+    "picture",
+    "learn",
+    "see",
+    "get",
+    "try",
+    "join",
+    "discover",
+    "explore",
+    "find",
+    "take",
+    "make",
+    "keep",
+    "bring",
+    "run",
+    "use",
+    "contact",
+    "call",
+    "email",
+    "visit",
+    "reach",
+    "download",
+    "watch",
+    "register",
+    "sign",
+    "schedule",
+    "reply",
+    "follow",
+    "connect",
+    "grab",
+    "claim",
+    "request",
+    "review",
+    "compare",
+    "check",
+    "meet",
+    "speak",
+    "chat",
+    "write",
+    "ring",
+    "text",
+    "message",
 ];
 
 const GREETINGS: &[&str] = &[
-    "hi", "hello", "hey", "dear", "hallo", "hej", "hola", "bonjour", "ciao", "morning",
-    "afternoon", "evening", "thanks", "thank", "congratulations", "congrats", "welcome", "moin",
-    "salut", "olá", "ola", "namaste",
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "hallo",
+    "hej",
+    "hola",
+    "bonjour",
+    "ciao",
+    "morning",
+    "afternoon",
+    "evening",
+    "thanks",
+    "thank",
+    "congratulations",
+    "congrats",
+    "welcome",
+    "moin",
+    "salut",
+    "olá",
+    "ola",
+    "namaste",
 ];
 
 const GENERIC_NAMES: &[&str] = &[
-    "linkedin", "internet", "mr", "ms", "mrs", "dr", "prof", "ok", "okay", "web", "email",
-    "zoom", "teams", "google", "slack", "excel", "covid", "christmas", "new year", "q&a",
-    "ai", "genai", "saas", "revops", "devops", "secops", "finops", "mlops", "fintech",
-    "insurtech", "healthtech", "regtech", "proptech", "edtech", "wi-fi", "wifi", "youtube",
+    "linkedin",
+    "internet",
+    "mr",
+    "ms",
+    "mrs",
+    "dr",
+    "prof",
+    "ok",
+    "okay",
+    "web",
+    "email",
+    "zoom",
+    "teams",
+    "google",
+    "slack",
+    "excel",
+    "covid",
+    "christmas",
+    "new year",
+    "q&a",
+    "ai",
+    "genai",
+    "saas",
+    "revops",
+    "devops",
+    "secops",
+    "finops",
+    "mlops",
+    "fintech",
+    "insurtech",
+    "healthtech",
+    "regtech",
+    "proptech",
+    "edtech",
+    "wi-fi",
+    "wifi",
+    "youtube",
     // continents and broad regions: general statements, not specific claims
-    "europe", "european", "asia", "africa", "america", "americas", "north", "south", "latin",
-    "middle", "east", "west", "western", "eastern", "nordics", "nordic", "scandinavia",
-    "oceania", "pacific", "atlantic", "emea", "apac", "dach", "benelux", "iberia", "balkans",
-    "baltics", "caribbean", "gulf", "southeast", "central", "northern", "southern",
+    "europe",
+    "european",
+    "asia",
+    "africa",
+    "america",
+    "americas",
+    "north",
+    "south",
+    "latin",
+    "middle",
+    "east",
+    "west",
+    "western",
+    "eastern",
+    "nordics",
+    "nordic",
+    "scandinavia",
+    "oceania",
+    "pacific",
+    "atlantic",
+    "emea",
+    "apac",
+    "dach",
+    "benelux",
+    "iberia",
+    "balkans",
+    "baltics",
+    "caribbean",
+    "gulf",
+    "southeast",
+    "central",
+    "northern",
+    "southern",
 ];
 
 const CLAIM_VERBS: &[&str] = &[
-    "cut", "saved", "reduced", "lowered", "achieved", "moved", "went", "answered", "passed",
-    "completed", "rotated", "kept", "consolidated", "uses", "used", "chose", "selected",
-    "switched", "runs", "ran", "deployed", "replaced", "built", "grew", "increased", "improved",
-    "migrated", "eliminated", "halved", "doubled", "tripled", "cleared", "closed", "automated",
-    "standardised", "standardized", "rolled", "adopted", "partnered", "trusts", "trusted",
-    "relies", "relied", "signed", "picked", "mapped", "shipped", "launched", "onboarded",
-    "earned", "won", "avoided", "recovered", "processed", "handled", "slashed", "decreased",
-    "works", "worked", "needed", "had", "saw", "got", "reached", "hit", "delivered", "secured",
-    "protects", "protected", "runs", "manages", "managed",
+    "cut",
+    "saved",
+    "reduced",
+    "lowered",
+    "achieved",
+    "moved",
+    "went",
+    "answered",
+    "passed",
+    "completed",
+    "rotated",
+    "kept",
+    "consolidated",
+    "uses",
+    "used",
+    "chose",
+    "selected",
+    "switched",
+    "runs",
+    "ran",
+    "deployed",
+    "replaced",
+    "built",
+    "grew",
+    "increased",
+    "improved",
+    "migrated",
+    "eliminated",
+    "halved",
+    "doubled",
+    "tripled",
+    "cleared",
+    "closed",
+    "automated",
+    "standardised",
+    "standardized",
+    "rolled",
+    "adopted",
+    "partnered",
+    "trusts",
+    "trusted",
+    "relies",
+    "relied",
+    "signed",
+    "picked",
+    "mapped",
+    "shipped",
+    "launched",
+    "onboarded",
+    "earned",
+    "won",
+    "avoided",
+    "recovered",
+    "processed",
+    "handled",
+    "slashed",
+    "decreased",
+    "works",
+    "worked",
+    "needed",
+    "had",
+    "saw",
+    "got",
+    "reached",
+    "hit",
+    "delivered",
+    "secured",
+    "protects",
+    "protected",
+    "runs",
+    "manages",
+    "managed",
 ];
 
-fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &[usize]) -> Vec<NameSpan> {
+fn find_names(
+    text: &str,
+    toks: &[Tok],
+    sents: &[(usize, usize)],
+    sent_of_tok: &[usize],
+) -> Vec<NameSpan> {
     let mut out = Vec::new();
     // sentences to skip: short greeting / sign-off lines, title-case headings
     let skip_sent: Vec<bool> = sents
@@ -780,9 +1389,15 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
             }
             let terminal = s.ends_with(['.', '!', '?', ':', ',']);
             if !terminal && words.len() >= 3 {
-                let long: Vec<&&str> = words.iter().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4).collect();
+                let long: Vec<&&str> = words
+                    .iter()
+                    .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
+                    .collect();
                 if !long.is_empty() {
-                    let caps = long.iter().filter(|w| w.chars().next().is_some_and(char::is_uppercase)).count();
+                    let caps = long
+                        .iter()
+                        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+                        .count();
                     if caps * 10 >= long.len() * 6 && caps >= 3 {
                         return true;
                     }
@@ -795,7 +1410,10 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
     let mut i = 0;
     while i < n {
         let t = toks[i];
-        if t.kind != TokKind::Word || !is_name_tok(t.text(text)) || skip_sent.get(sent_of_tok[i]).copied().unwrap_or(false) {
+        if t.kind != TokKind::Word
+            || !is_name_tok(t.text(text))
+            || skip_sent.get(sent_of_tok[i]).copied().unwrap_or(false)
+        {
             i += 1;
             continue;
         }
@@ -805,16 +1423,26 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
         let mut stop_after_poss = strip_possessive(t.text(text)).len() != t.text(text).len();
         while j < n && !stop_after_poss {
             let tj = toks[j];
-            if tj.kind == TokKind::Word && is_name_tok(tj.text(text)) && sent_of_tok[j] == sent_of_tok[i] {
+            if tj.kind == TokKind::Word
+                && is_name_tok(tj.text(text))
+                && sent_of_tok[j] == sent_of_tok[i]
+            {
                 run.push(j);
                 stop_after_poss = strip_possessive(tj.text(text)).len() != tj.text(text).len();
                 j += 1;
                 continue;
             }
             let conn = (tj.kind == TokKind::Word
-                && matches!(tj.text(text), "of" | "de" | "van" | "von" | "der" | "den" | "du" | "la" | "le" | "da" | "di"))
+                && matches!(
+                    tj.text(text),
+                    "of" | "de" | "van" | "von" | "der" | "den" | "du" | "la" | "le" | "da" | "di"
+                ))
                 || (tj.kind == TokKind::Punct && tj.text(text) == "&");
-            if conn && j + 1 < n && toks[j + 1].kind == TokKind::Word && is_name_tok(toks[j + 1].text(text)) {
+            if conn
+                && j + 1 < n
+                && toks[j + 1].kind == TokKind::Word
+                && is_name_tok(toks[j + 1].text(text))
+            {
                 run.push(j + 1);
                 j += 2;
                 continue;
@@ -869,13 +1497,17 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
                 && toks[first - 1].text(text) == ","
                 && (last + 1 >= n
                     || toks[last + 1].kind == TokKind::Newline
-                    || (toks[last + 1].kind == TokKind::Punct && matches!(toks[last + 1].text(text), "." | "!" | "?")))
+                    || (toks[last + 1].kind == TokKind::Punct
+                        && matches!(toks[last + 1].text(text), "." | "!" | "?")))
             {
                 continue;
             }
             // a lone capitalised first word needs a claim verb after it
             if g.len() == 1 && (initial && first == i || is_sentence_initial(text, toks, first)) {
-                let next = toks.get(last + 1).filter(|t| t.kind == TokKind::Word).map(|t| lower(t.text(text)));
+                let next = toks
+                    .get(last + 1)
+                    .filter(|t| t.kind == TokKind::Word)
+                    .map(|t| lower(t.text(text)));
                 if !next.as_deref().is_some_and(|v| CLAIM_VERBS.contains(&v)) {
                     continue;
                 }
@@ -964,12 +1596,37 @@ impl FactTable {
         add(&mut t, "brief.industry".into(), &b.industry, false);
         add(&mut t, "brief.region".into(), &b.region, false);
         add(&mut t, "brief.persona".into(), &b.persona, false);
-        add(&mut t, "brief.trigger.kind".into(), &b.trigger.kind.replace('_', " "), false);
-        add(&mut t, "brief.trigger.summary".into(), &b.trigger.summary, false);
-        add(&mut t, "brief.trigger.occurred_on".into(), &b.trigger.occurred_on, false);
+        add(
+            &mut t,
+            "brief.trigger.kind".into(),
+            &b.trigger.kind.replace('_', " "),
+            false,
+        );
+        add(
+            &mut t,
+            "brief.trigger.summary".into(),
+            &b.trigger.summary,
+            false,
+        );
+        add(
+            &mut t,
+            "brief.trigger.occurred_on".into(),
+            &b.trigger.occurred_on,
+            false,
+        );
         for (i, x) in b.known_initiatives.iter().enumerate() {
-            add(&mut t, format!("brief.known_initiatives[{i}].text"), &x.text, false);
-            add(&mut t, format!("brief.known_initiatives[{i}].observed_on"), &x.observed_on, false);
+            add(
+                &mut t,
+                format!("brief.known_initiatives[{i}].text"),
+                &x.text,
+                false,
+            );
+            add(
+                &mut t,
+                format!("brief.known_initiatives[{i}].observed_on"),
+                &x.observed_on,
+                false,
+            );
         }
         for (i, x) in b.intent_topics.iter().enumerate() {
             add(&mut t, format!("brief.intent_topics[{i}]"), x, false);
@@ -982,7 +1639,12 @@ impl FactTable {
         }
         add(&mut t, "brief.sender.name".into(), &b.sender.name, false);
         add(&mut t, "brief.sender.title".into(), &b.sender.title, false);
-        add(&mut t, "brief.sender.company".into(), &b.sender.company, false);
+        add(
+            &mut t,
+            "brief.sender.company".into(),
+            &b.sender.company,
+            false,
+        );
         for p in input.proofs {
             add(&mut t, format!("proofs[{}]", p.id), &p.text, true);
             add(&mut t, format!("proofs[{}].source", p.id), &p.source, true);
@@ -991,7 +1653,11 @@ impl FactTable {
         if !t.sender_company.is_empty() {
             let sc = t.sender_company.clone();
             let facts_text: Vec<String> = t.facts.iter().map(|f| f.text.clone()).collect();
-            for ft in facts_text.iter().map(String::as_str).chain(input.draft.parts().map(|(_, s)| s)) {
+            for ft in facts_text
+                .iter()
+                .map(String::as_str)
+                .chain(input.draft.parts().map(|(_, s)| s))
+            {
                 let l = lower(ft);
                 let mut from = 0;
                 while let Some(p) = l[from..].find(&sc) {
@@ -1062,7 +1728,8 @@ impl FactTable {
         }
         stems.sort();
         stems.dedup();
-        let subject_is_sender = !self.sender_company.is_empty() && l.trim_start().starts_with(&self.sender_company);
+        let subject_is_sender =
+            !self.sender_company.is_empty() && l.trim_start().starts_with(&self.sender_company);
         self.corpus.push_str(&l);
         self.corpus.push('\n');
         self.facts.push(Fact {
@@ -1081,11 +1748,16 @@ impl FactTable {
         if n.is_empty() {
             return Subject::None;
         }
-        if self.competitors.iter().any(|c| c == n || contains_word(n, c) || contains_word(c, n)) {
+        if self
+            .competitors
+            .iter()
+            .any(|c| c == n || contains_word(n, c) || contains_word(c, n))
+        {
             return Subject::Competitor;
         }
         if !self.account.is_empty()
-            && (contains_word(&self.account, n) || (self.account_first.len() >= 3 && n.starts_with(&self.account_first)))
+            && (contains_word(&self.account, n)
+                || (self.account_first.len() >= 3 && n.starts_with(&self.account_first)))
         {
             return Subject::Account;
         }
@@ -1127,15 +1799,71 @@ impl FactTable {
         }
         // job titles and departments
         const ROLE: &[&str] = &[
-            "head", "director", "chief", "officer", "manager", "vp", "president", "engineer",
-            "analyst", "lead", "executive", "team", "council", "board", "department", "security",
-            "data", "engineering", "compliance", "risk", "finance", "procurement", "operations",
-            "office", "information", "technology", "privacy", "governance", "it", "grc",
-            "product", "sales", "marketing", "legal", "audit", "internal", "global", "regional",
-            "senior", "principal", "of", "and", "&", "cyber", "infrastructure", "platform",
-            "cloud", "architect", "architecture", "consultant", "specialist", "partner",
-            "account", "solutions", "customer", "success", "support", "services", "service",
-            "administrator", "admin", "controller", "treasurer", "general", "counsel",
+            "head",
+            "director",
+            "chief",
+            "officer",
+            "manager",
+            "vp",
+            "president",
+            "engineer",
+            "analyst",
+            "lead",
+            "executive",
+            "team",
+            "council",
+            "board",
+            "department",
+            "security",
+            "data",
+            "engineering",
+            "compliance",
+            "risk",
+            "finance",
+            "procurement",
+            "operations",
+            "office",
+            "information",
+            "technology",
+            "privacy",
+            "governance",
+            "it",
+            "grc",
+            "product",
+            "sales",
+            "marketing",
+            "legal",
+            "audit",
+            "internal",
+            "global",
+            "regional",
+            "senior",
+            "principal",
+            "of",
+            "and",
+            "&",
+            "cyber",
+            "infrastructure",
+            "platform",
+            "cloud",
+            "architect",
+            "architecture",
+            "consultant",
+            "specialist",
+            "partner",
+            "account",
+            "solutions",
+            "customer",
+            "success",
+            "support",
+            "services",
+            "service",
+            "administrator",
+            "admin",
+            "controller",
+            "treasurer",
+            "general",
+            "counsel",
         ];
         words.iter().all(|w| ROLE.contains(w))
     }
@@ -1151,7 +1879,11 @@ fn contains_word(hay: &str, needle: &str) -> bool {
     while let Some(p) = hay[from..].find(needle) {
         let a = from + p;
         let e = a + needle.len();
-        let before_ok = a == 0 || !hay[..a].chars().next_back().is_some_and(char::is_alphanumeric);
+        let before_ok = a == 0
+            || !hay[..a]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
         let after_ok = e >= hb.len() || !hay[e..].chars().next().is_some_and(char::is_alphanumeric);
         if before_ok && after_ok {
             return true;

@@ -64,9 +64,16 @@ fn mask(text: &str, masked: &mut [u8], name: &str, fill: u8) {
             && text.is_char_boundary(i)
             && text.is_char_boundary(i + nb.len())
         {
-            let before_ok = i == 0 || !text[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+            let before_ok = i == 0
+                || !text[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric);
             let after_ok = i + nb.len() == hb.len()
-                || !text[i + nb.len()..].chars().next().is_some_and(char::is_alphanumeric);
+                || !text[i + nb.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric);
             if before_ok && after_ok {
                 for b in &mut masked[i..i + nb.len()] {
                     *b = fill;
@@ -85,7 +92,12 @@ fn is_question(text: &str) -> bool {
 }
 
 /// Run one pattern rule over one part, pushing findings.
-pub fn run_rule(rule: &PatternRule, view: &PartView<'_>, evidence_file: &str, out: &mut Vec<Finding>) {
+pub fn run_rule(
+    rule: &PatternRule,
+    view: &PartView<'_>,
+    evidence_file: &str,
+    out: &mut Vec<Finding>,
+) {
     let m = &view.masked;
     let mut last_end = 0usize;
     for hit in rule.re.find_iter(m) {
@@ -107,12 +119,10 @@ pub fn run_rule(rule: &PatternRule, view: &PartView<'_>, evidence_file: &str, ou
                 }
             }
             CompetitorScope::Nearby => {
-                let prev_has = si
-                    .and_then(|i| i.checked_sub(1))
-                    .is_some_and(|p| {
-                        let (pa, pe) = view.sents[p];
-                        m[pa..pe].contains(&0x01)
-                    });
+                let prev_has = si.and_then(|i| i.checked_sub(1)).is_some_and(|p| {
+                    let (pa, pe) = view.sents[p];
+                    m[pa..pe].contains(&0x01)
+                });
                 if !sent.contains(&0x01) && !prev_has {
                     continue;
                 }
@@ -164,15 +174,16 @@ pub fn run_rule(rule: &PatternRule, view: &PartView<'_>, evidence_file: &str, ou
 }
 
 /// Build the part views for a draft.
-pub fn views<'a>(
-    input: &'a super::CheckInput<'a>,
-    competitors: &[&str],
-) -> Vec<PartView<'a>> {
+pub fn views<'a>(input: &'a super::CheckInput<'a>, competitors: &[&str]) -> Vec<PartView<'a>> {
     let b = input.brief;
-    let own: Vec<&str> = [b.account_name.as_str(), b.sender.company.as_str(), b.sender.name.as_str()]
-        .into_iter()
-        .filter(|s| s.trim().len() >= 2)
-        .collect();
+    let own: Vec<&str> = [
+        b.account_name.as_str(),
+        b.sender.company.as_str(),
+        b.sender.name.as_str(),
+    ]
+    .into_iter()
+    .filter(|s| s.trim().len() >= 2)
+    .collect();
     input
         .draft
         .parts()
@@ -181,7 +192,10 @@ pub fn views<'a>(
 }
 
 /// Competitor names in force: the request's list merged with the policy's.
-pub fn competitor_names<'a>(input: &'a super::CheckInput<'a>, policy: &'a [String]) -> Vec<&'a str> {
+pub fn competitor_names<'a>(
+    input: &'a super::CheckInput<'a>,
+    policy: &'a [String],
+) -> Vec<&'a str> {
     let mut v: Vec<&str> = input
         .competitors
         .iter()

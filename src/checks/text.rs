@@ -181,7 +181,9 @@ fn is_abbrev_before(s: &str, dot: usize) -> bool {
     let before = &s[..dot];
     let word_start = before
         .rfind(|c: char| !c.is_alphanumeric() && c != '.')
-        .map_or(0, |p| p + before[p..].chars().next().map_or(1, char::len_utf8));
+        .map_or(0, |p| {
+            p + before[p..].chars().next().map_or(1, char::len_utf8)
+        });
     let w = &before[word_start..];
     if w.is_empty() {
         return false;
@@ -242,7 +244,9 @@ pub fn stem(w: &str) -> &str {
     if n <= 3 || !w.is_ascii() {
         return w;
     }
-    for suf in ["ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "s", "e"] {
+    for suf in [
+        "ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "s", "e",
+    ] {
         if let Some(r) = w.strip_suffix(suf)
             && r.len() >= 3
         {

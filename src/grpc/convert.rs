@@ -253,5 +253,14 @@ pub fn draft_to_pb(d: &Draft) -> pb::Draft {
         tenant: d.tenant.clone(),
         version: d.version,
         parent_draft_id: d.parent_draft_id.clone(),
+        claims: d
+            .claims
+            .iter()
+            .map(|c| pb::DraftClaim {
+                text: c.text.clone(),
+                source: c.source.clone(),
+                verified: c.verified,
+            })
+            .collect(),
     }
 }

@@ -1,6 +1,6 @@
 //! `LlmConfig`: the `[llm]` section of the service configuration.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Endpoint used when only an API key is configured.
@@ -14,7 +14,7 @@ pub const API_KEY_ENV: &str = "OPENAI_API_KEY";
 ///
 /// `0` for `requests_per_minute` / `tokens_per_minute` turns that client-side
 /// budget off.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LlmConfig {
     /// OpenAI-compatible base URL including the version prefix, e.g.
@@ -22,7 +22,8 @@ pub struct LlmConfig {
     /// to `{base_url}/chat/completions`. Empty: OpenAI's, when a key is set.
     pub base_url: String,
     /// Bearer token. Empty: taken from `OPENAI_API_KEY`; still empty: no
-    /// `Authorization` header (local servers).
+    /// `Authorization` header (local servers). Never serialized.
+    #[serde(skip_serializing)]
     pub api_key: String,
     pub model: String,
     pub temperature: f32,
