@@ -27,6 +27,7 @@ fn draft(id: &str, channel: Channel, items: Vec<ItemRef>, exp: &str, arm: &str) 
         channel,
         text: DraftText::default(),
         findings: vec![],
+        claims: vec![],
         route: Route::AutoSend,
         reasons: vec![],
         lineage: Lineage {
