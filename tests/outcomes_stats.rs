@@ -35,6 +35,7 @@ fn draft(id: &str, account: &str, cta: &str, experiment: &str, arm: &str) -> Dra
         channel: Channel::Email,
         text: DraftText::default(),
         findings: vec![],
+        claims: vec![],
         route: Route::AutoSend,
         reasons: vec![],
         lineage: Lineage {
