@@ -13,6 +13,19 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
+    #[serde(default)]
+    pub review: ReviewConfig,
+}
+
+/// `[review]`: reviewer access until full authentication lands.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Reviewer name → token (`PROOFLINE__REVIEW__TOKENS__ALICE=<token>`).
+    /// Decisions are recorded under the name bound to the token. Empty: the
+    /// Review service and console refuse every call.
+    #[serde(default)]
+    pub tokens: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +90,18 @@ impl Config {
         }
         if self.server.batch_concurrency == 0 || self.server.batch_concurrency > 256 {
             problems.push("server.batch_concurrency: must be between 1 and 256".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, token) in &self.review.tokens {
+            if token.trim().chars().count() < 12 {
+                problems.push(format!(
+                    "review.tokens.{name}: a reviewer token needs at least 12 characters"
+                ));
+            } else if !seen.insert(token.trim()) {
+                problems.push(format!(
+                    "review.tokens.{name}: the same token is bound to another reviewer"
+                ));
+            }
         }
         if problems.is_empty() {
             Ok(())

@@ -499,7 +499,7 @@ impl Engine {
             });
         }
         self.store
-            .put_generation(&cmd.tenant, &stored, &drafts)
+            .put_generation(&cmd.tenant, &stored, &drafts, &cmd.brief)
             .await?;
         for d in &drafts {
             self.metrics.observe_draft(d);

@@ -12,6 +12,8 @@
 //! - `engine`: the pipeline brief → draft → checks → route → lineage.
 //! - `store`: persistence (the only module that knows sled).
 //! - `grpc`: tonic services (the only module that knows protobuf).
+//! - `review`: the review queue, decisions, release log and check stats.
+//! - `console`: the reviewers' web console (embedded assets, JSON API).
 //! - `http`: /healthz, /metrics and the console.
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
 
@@ -28,5 +30,6 @@ pub mod library;
 pub mod llm;
 pub mod metrics;
 pub mod model;
+pub mod review;
 pub mod route;
 pub mod store;

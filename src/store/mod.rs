@@ -13,6 +13,10 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use std::path::Path;
 
+// Review queue, decisions and the release log (issue 6).
+mod review;
+pub use review::ReleaseWatch;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store I/O: {0}")]
@@ -86,15 +90,27 @@ impl Store {
         })
     }
 
-    /// Record one generation: its drafts and its idempotency key, atomically,
-    /// then flush. Returns only once the data is on disk.
+    /// Record one generation: its drafts, its brief and its idempotency key,
+    /// atomically (with the review queue and release log entries the drafts
+    /// cause), then flush. Returns only once the data is on disk.
     pub async fn put_generation(
         &self,
         tenant: &str,
         request: &StoredRequest,
         drafts: &[Draft],
+        brief: &AccountBrief,
     ) -> Result<(), StoreError> {
-        (&self.drafts, &self.requests, &self.by_account).transaction(|(d, r, a)| {
+        let review = self.tree(review::TREE)?;
+        let trees = (
+            &self.drafts,
+            &self.requests,
+            &self.by_account,
+            &self.briefs,
+            &review,
+        );
+        trees.transaction(|(d, r, a, b, rv)| {
+            b.insert(key(tenant, &request.request_id), encode(brief))?;
+            review::record_generation(rv, tenant, brief, drafts)?;
             for draft in drafts {
                 d.insert(key(tenant, &draft.draft_id), encode(draft))?;
                 let account_key = format!(
@@ -154,7 +170,10 @@ impl Store {
         parent: &Draft,
         child: &Draft,
     ) -> Result<(), StoreError> {
-        (&self.drafts, &self.by_account).transaction(|(d, a)| {
+        let review = self.tree(review::TREE)?;
+        let brief = self.get_brief(tenant, &child.request_id)?;
+        (&self.drafts, &self.by_account, &review).transaction(|(d, a, rv)| {
+            review::record_version(rv, tenant, brief.as_ref(), parent, child)?;
             d.insert(key(tenant, &parent.draft_id), encode(parent))?;
             d.insert(key(tenant, &child.draft_id), encode(child))?;
             let account_key = format!(
