@@ -10,11 +10,12 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-pub fn router(engine: Arc<Engine>) -> Router {
+pub fn router(engine: Arc<Engine>, desk: Arc<crate::review::Desk>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .with_state(engine)
+        .merge(crate::console::router(desk))
 }
 
 async fn healthz(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
@@ -39,9 +40,10 @@ async fn metrics(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
 pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
+    desk: Arc<crate::review::Desk>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(engine))
+    axum::serve(listener, router(engine, desk))
         .with_graceful_shutdown(shutdown)
         .await
 }

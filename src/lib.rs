@@ -23,6 +23,7 @@ pub mod brief;
 pub mod checks;
 pub mod compose;
 pub mod config;
+pub mod console;
 pub mod engine;
 pub mod grpc;
 pub mod http;

@@ -201,6 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 engine,
                 Listeners { grpc, http },
                 cfg.server.batch_concurrency,
+                proofline::review::Reviewers::from_config(&cfg.review.tokens),
                 shutdown_signal(),
             )
             .await?;

@@ -51,10 +51,20 @@ fn invalid(field: &str, rule: &'static str, message: impl Into<String>) -> Revie
 /// What the reviewer decided, with its arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DecideAction {
-    Approve { comment: String },
-    Reject { reason_code: String, comment: String },
-    Regenerate { instruction: String },
-    Edit { text: DraftText, comment: String },
+    Approve {
+        comment: String,
+    },
+    Reject {
+        reason_code: String,
+        comment: String,
+    },
+    Regenerate {
+        instruction: String,
+    },
+    Edit {
+        text: DraftText,
+        comment: String,
+    },
 }
 
 impl DecideAction {
@@ -424,7 +434,8 @@ impl Desk {
         if text.body.trim().is_empty() {
             return Err(invalid("edit.text.body", "required", "is required"));
         }
-        let chars = text.body.chars().count() + text.subject.as_deref().map_or(0, |s| s.chars().count());
+        let chars =
+            text.body.chars().count() + text.subject.as_deref().map_or(0, |s| s.chars().count());
         if chars > MAX_EDIT_CHARS {
             return Err(invalid(
                 "edit.text",
@@ -551,10 +562,7 @@ impl Desk {
 }
 
 /// Check precision and recall from the reviews stored for `tenant`.
-pub fn review_stats(
-    store: &crate::store::Store,
-    tenant: &str,
-) -> Result<ReviewStats, ReviewError> {
+pub fn review_stats(store: &crate::store::Store, tenant: &str) -> Result<ReviewStats, ReviewError> {
     let decisions = store.decisions(tenant)?;
     let mut drafts: HashMap<String, Draft> = HashMap::new();
     for d in &decisions {

@@ -163,7 +163,10 @@ pub fn compute<'a>(
         c.precision = ratio(c.true_positives, c.flagged);
         let labelled = rejected_for.get(&CheckKind::parse(&c.check).expect("known check"));
         let caught = labelled.map(|v| v.iter().filter(|s| !s.is_empty()).count() as u32);
-        c.recall = ratio(caught.unwrap_or(0), labelled.map(|v| v.len() as u32).unwrap_or(0));
+        c.recall = ratio(
+            caught.unwrap_or(0),
+            labelled.map(|v| v.len() as u32).unwrap_or(0),
+        );
     }
     s.checks = checks.into_values().collect();
     s.rules = rules.into_values().collect();
@@ -264,8 +267,15 @@ mod tests {
         let s = compute(&decisions, |id| drafts.iter().find(|d| d.draft_id == id));
         assert_eq!((s.approved, s.rejected, s.regenerated), (2, 3, 1));
         assert_eq!((s.misses, s.false_alarms), (1, 1));
-        let roi = s.rules.iter().find(|r| r.rule_id == "roi_guarantee").unwrap();
-        assert_eq!((roi.fired, roi.true_positives, roi.false_positives), (2, 1, 1));
+        let roi = s
+            .rules
+            .iter()
+            .find(|r| r.rule_id == "roi_guarantee")
+            .unwrap();
+        assert_eq!(
+            (roi.fired, roi.true_positives, roi.false_positives),
+            (2, 1, 1)
+        );
         assert_eq!(roi.precision, Some(0.5));
         assert_eq!(roi.recall, Some(1.0));
         let grounding = s.checks.iter().find(|c| c.check == "grounding").unwrap();

@@ -128,7 +128,10 @@ pub fn variables(b: &AccountBrief) -> Vec<Variable> {
     push("trigger.occurred_on".into(), &b.trigger.occurred_on);
     for (i, init) in b.known_initiatives.iter().enumerate() {
         push(format!("known_initiatives[{i}].text"), &init.text);
-        push(format!("known_initiatives[{i}].source_url"), &init.source_url);
+        push(
+            format!("known_initiatives[{i}].source_url"),
+            &init.source_url,
+        );
     }
     for (name, list) in [
         ("intent_topics", &b.intent_topics),

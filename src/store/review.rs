@@ -281,13 +281,11 @@ impl Store {
         let start = event_key(tenant, after.saturating_add(1));
         let end = event_key(tenant, u64::MAX);
         let mut out: Vec<ReleaseEvent> = Vec::new();
-        let mut expect = after + 1;
-        for kv in tree.range(start..=end) {
+        for (expect, kv) in (after + 1..).zip(tree.range(start..=end)) {
             let ev: ReleaseEvent = decode(&kv?.1)?;
             if ev.seq != expect || out.len() >= limit {
                 break;
             }
-            expect += 1;
             out.push(ev);
         }
         Ok(out)
@@ -310,7 +308,10 @@ impl Store {
         except: &str,
     ) -> Result<Option<(Draft, String)>, StoreError> {
         let tree = self.review_tree()?;
-        for kv in tree.scan_prefix(release_index_prefix(tenant, prompt_key)).rev() {
+        for kv in tree
+            .scan_prefix(release_index_prefix(tenant, prompt_key))
+            .rev()
+        {
             let (k, v) = kv?;
             let id = String::from_utf8_lossy(&v).to_string();
             if id == except {
