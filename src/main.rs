@@ -71,6 +71,18 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Check precision and recall per rule, with reviewer decisions as
+    /// labels, from the store in --data-dir (stop the server first, or ask a
+    /// running one with the Review.GetReviewStats RPC).
+    ReviewStats {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn config_with(cli_config: Option<&Path>) -> anyhow::Result<Config> {
@@ -272,6 +284,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.server.library = l;
             }
             generate_batch(cfg, &file, server, concurrency).await
+        }
+        Command::ReviewStats {
+            data_dir,
+            tenant,
+            json,
+        } => {
+            let mut cfg = config_with(cli.config.as_deref())?;
+            if let Some(d) = data_dir {
+                cfg.server.data_dir = d;
+            }
+            let dir = &cfg.server.data_dir;
+            if !dir.exists() {
+                bail!("no store at {}", dir.display());
+            }
+            let store = Store::open(dir).with_context(|| {
+                format!(
+                    "opening the store at {} (a running server holds it: use Review.GetReviewStats)",
+                    dir.display()
+                )
+            })?;
+            let stats = proofline::review::desk::review_stats(&store, &tenant)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print!("{}", proofline::review::stats::render(&stats));
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

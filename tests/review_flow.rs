@@ -849,4 +849,20 @@ async fn review_stats_turn_decisions_into_check_labels() {
     let grounding = s.checks.iter().find(|c| c.check == "grounding").unwrap();
     assert_eq!((grounding.misses, grounding.recall), (1, Some(0.0)));
     server.stop().await;
+
+    // The same numbers from the command line, on the stopped server's store.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_proofline"))
+        .args(["review-stats", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 approved, 2 rejected"), "{text}");
+    assert!(text.contains("red_line/roi_guarantee"), "{text}");
+    assert!(text.contains("50%"), "{text}");
 }

@@ -173,6 +173,74 @@ pub fn compute<'a>(
     s
 }
 
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.0}%", x * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The stats as plain-text tables (the `review-stats` command).
+pub fn render(s: &ReviewStats) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "reviews: {} approved, {} rejected, {} regenerated, {} edited",
+        s.approved, s.rejected, s.regenerated, s.edited
+    );
+    let _ = writeln!(
+        out,
+        "misses (rejected, no finding): {}; false alarms (approved over a blocking finding): {}\n",
+        s.misses, s.false_alarms
+    );
+    let _ = writeln!(
+        out,
+        "{:<12} {:>7} {:>5} {:>5} {:>6} {:>9} {:>7}",
+        "check", "flagged", "tp", "fp", "missed", "precision", "recall"
+    );
+    for c in &s.checks {
+        let _ = writeln!(
+            out,
+            "{:<12} {:>7} {:>5} {:>5} {:>6} {:>9} {:>7}",
+            c.check,
+            c.flagged,
+            c.true_positives,
+            c.false_positives,
+            c.misses,
+            pct(c.precision),
+            pct(c.recall)
+        );
+    }
+    if s.rules.is_empty() {
+        let _ = writeln!(out, "\nno rule fired on a reviewed draft yet");
+        return out;
+    }
+    let width = s
+        .rules
+        .iter()
+        .map(|r| r.check.len() + 1 + r.rule_id.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        out,
+        "\n{:<width$} {:>5} {:>5} {:>5} {:>9} {:>7}",
+        "rule", "fired", "tp", "fp", "precision", "recall"
+    );
+    for r in &s.rules {
+        let _ = writeln!(
+            out,
+            "{:<width$} {:>5} {:>5} {:>5} {:>9} {:>7}",
+            format!("{}/{}", r.check, r.rule_id),
+            r.fired,
+            r.true_positives,
+            r.false_positives,
+            pct(r.precision),
+            pct(r.recall)
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +352,10 @@ mod tests {
         assert_eq!(grounding.precision, None);
         let tone = s.checks.iter().find(|c| c.check == "tone").unwrap();
         assert_eq!((tone.precision, tone.recall), (Some(1.0), Some(1.0)));
+        let table = render(&s);
+        assert!(
+            table.contains("red_line/roi_guarantee     2     1     1       50%    100%"),
+            "{table}"
+        );
     }
 }

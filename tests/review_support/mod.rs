@@ -70,20 +70,15 @@ pub async fn start(dir: &Path) -> TestServer {
     TestServer::start_with(cfg).await
 }
 
-pub type Client = ReviewClient<
-    InterceptedService<
-        GrpcChannel,
-        Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>,
-    >,
->;
+type Auth = Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
+
+pub type Client = ReviewClient<InterceptedService<GrpcChannel, Auth>>;
 
 /// A Review client that sends `token` (or nothing).
 pub async fn client(server: &TestServer, token: Option<&str>) -> Client {
     let header: Option<MetadataValue<_>> =
         token.map(|t| format!("Bearer {t}").parse().expect("ascii token"));
-    let auth: Box<
-        dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send,
-    > = Box::new(move |mut req: tonic::Request<()>| {
+    let auth: Auth = Box::new(move |mut req: tonic::Request<()>| {
         if let Some(h) = &header {
             req.metadata_mut().insert("authorization", h.clone());
         }
@@ -167,7 +162,7 @@ pub async fn seed(server: &TestServer, s: Seed<'_>) -> Draft {
             detail: "tier 1 accounts need human approval".into(),
         });
     }
-    for f in &findings {
+    for f in findings.iter().filter(|f| f.is_blocking()) {
         let code = format!("blocking_finding_{}", f.check.as_str());
         if !reasons.iter().any(|r| r.code == code) {
             reasons.push(RouteReason {
