@@ -166,6 +166,30 @@ async fn run(chromium: PathBuf) {
     assert_eq!(b.eval("window.__pwned === undefined").await, json!(true));
     b.screenshot(&shot("after-approve")).await;
 
+    // Reject with the keyboard: r, a reason by number, Enter.
+    b.press("r").await;
+    b.wait_for(
+        "the reject dialog",
+        "document.getElementById('reject-dialog').open",
+    )
+    .await;
+    b.press("3").await;
+    b.screenshot(&shot("reject-dialog")).await;
+    b.press("Enter").await;
+    b.wait_for(
+        "an empty queue",
+        "document.querySelectorAll('#queue-list li').length === 0 && !document.getElementById('empty').hidden",
+    )
+    .await;
+    let rejected = server.engine.get_draft(TENANT, &markup.draft_id).unwrap();
+    assert_eq!(rejected.status, DraftStatus::Rejected);
+    let decisions = server
+        .engine
+        .store()
+        .draft_decisions(TENANT, &markup.draft_id)
+        .unwrap();
+    assert_eq!(decisions[0].reason_code, "red_line");
+
     b.close().await;
     server.stop().await;
 }
