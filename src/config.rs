@@ -131,4 +131,19 @@ mod tests {
             Ok(())
         });
     }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
+    fn reviewer_tokens_from_env_and_validated() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PROOFLINE__REVIEW__TOKENS__ALICE", "alice-token-123456");
+            let cfg = Config::load(None).expect("loads");
+            assert_eq!(cfg.review.tokens["alice"], "alice-token-123456");
+            jail.set_env("PROOFLINE__REVIEW__TOKENS__BOB", "alice-token-123456");
+            jail.set_env("PROOFLINE__REVIEW__TOKENS__CAROL", "short");
+            let errs = Config::load(None).unwrap_err();
+            assert_eq!(errs.len(), 2, "{errs:?}");
+            Ok(())
+        });
+    }
 }
