@@ -33,7 +33,8 @@ impl QueueEntry {
         checks.dedup();
         let mut reasons: Vec<String> = draft.reasons.iter().map(|r| r.code.clone()).collect();
         reasons.dedup();
-        let text = draft.text.subject.as_deref().unwrap_or(&draft.text.body);
+        // The body, not the subject: subjects repeat across a play.
+        let text = draft.text.body.split_whitespace().collect::<Vec<_>>().join(" ");
         QueueEntry {
             draft_id: draft.draft_id.clone(),
             account_id: draft.account_id.clone(),
