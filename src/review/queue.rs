@@ -34,7 +34,12 @@ impl QueueEntry {
         let mut reasons: Vec<String> = draft.reasons.iter().map(|r| r.code.clone()).collect();
         reasons.dedup();
         // The body, not the subject: subjects repeat across a play.
-        let text = draft.text.body.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = draft
+            .text
+            .body
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         QueueEntry {
             draft_id: draft.draft_id.clone(),
             account_id: draft.account_id.clone(),
