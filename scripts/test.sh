@@ -14,6 +14,16 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
+# The console's browser test drives Debian's Chromium (never a downloaded one).
+log "chromium for the console browser test"
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+/usr/bin/chromium --version
+
 log "format and lint"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings

@@ -69,8 +69,15 @@ pub async fn run(
     engine: Arc<Engine>,
     listeners: Listeners,
     batch_concurrency: usize,
+    reviewers: crate::review::Reviewers,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    if reviewers.is_empty() {
+        tracing::warn!(
+            "no reviewer tokens configured ([review.tokens]); the review API and console refuse every call"
+        );
+    }
+    let desk = Arc::new(crate::review::Desk::new(engine.clone(), reviewers));
     let (tx, rx) = tokio::sync::watch::channel(false);
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
@@ -79,11 +86,19 @@ pub async fn run(
         listeners.grpc,
         engine.clone(),
         batch_concurrency,
+        desk.clone(),
         wait(rx.clone()),
     ));
-    let http = tokio::spawn(crate::http::serve(listeners.http, engine.clone(), wait(rx)));
+    let http = tokio::spawn(crate::http::serve(
+        listeners.http,
+        engine.clone(),
+        desk.clone(),
+        wait(rx),
+    ));
     shutdown.await;
     tracing::info!("shutting down: draining in-flight requests");
+    // Watch streams never end on their own; end them so draining can finish.
+    desk.close();
     let _ = tx.send(true);
     grpc.await??;
     http.await??;
@@ -115,6 +130,7 @@ impl RunningServer {
             engine.clone(),
             Listeners { grpc, http },
             cfg.server.batch_concurrency,
+            crate::review::Reviewers::from_config(&cfg.review.tokens),
             async {
                 let _ = rx.await;
             },

@@ -22,6 +22,8 @@ pub struct Config {
     /// `control = "baseline"`, `treatment = "genai"`.
     #[serde(default)]
     pub experiments: BTreeMap<String, ExperimentConfig>,
+    #[serde(default)]
+    pub review: ReviewConfig,
 }
 
 /// One experiment: accounts split deterministically between two arms.
@@ -46,6 +48,17 @@ pub struct ExperimentConfig {
 
 fn enabled_default() -> bool {
     true
+}
+
+/// `[review]`: reviewer access until full authentication lands.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Reviewer name → token (`PROOFLINE__REVIEW__TOKENS__ALICE=<token>`).
+    /// Decisions are recorded under the name bound to the token. Empty: the
+    /// Review service and console refuse every call.
+    #[serde(default)]
+    pub tokens: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +132,18 @@ impl Config {
         }
         if self.llm.reasks > 5 {
             problems.push(format!("llm.reasks: at most 5 (got {})", self.llm.reasks));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, token) in &self.review.tokens {
+            if token.trim().chars().count() < 12 {
+                problems.push(format!(
+                    "review.tokens.{name}: a reviewer token needs at least 12 characters"
+                ));
+            } else if !seen.insert(token.trim()) {
+                problems.push(format!(
+                    "review.tokens.{name}: the same token is bound to another reviewer"
+                ));
+            }
         }
         if problems.is_empty() {
             Ok(())
@@ -240,6 +265,21 @@ mod tests {
                 errs.iter().any(|e| e.starts_with("llm.temperature")),
                 "{errs:?}"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
+    fn reviewer_tokens_from_env_and_validated() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PROOFLINE__REVIEW__TOKENS__ALICE", "alice-token-123456");
+            let cfg = Config::load(None).expect("loads");
+            assert_eq!(cfg.review.tokens["alice"], "alice-token-123456");
+            jail.set_env("PROOFLINE__REVIEW__TOKENS__BOB", "alice-token-123456");
+            jail.set_env("PROOFLINE__REVIEW__TOKENS__CAROL", "short");
+            let errs = Config::load(None).unwrap_err();
+            assert_eq!(errs.len(), 2, "{errs:?}");
             Ok(())
         });
     }

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-pub fn router(engine: Arc<Engine>) -> Router {
+pub fn router(engine: Arc<Engine>, desk: Arc<crate::review::Desk>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -18,6 +18,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/performance", get(performance_page))
         .route("/performance.svg", get(performance_svg))
         .with_state(engine)
+        .merge(crate::console::router(desk))
 }
 
 async fn healthz(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
@@ -150,9 +151,10 @@ async fn performance_svg(
 pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
+    desk: Arc<crate::review::Desk>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(engine))
+    axum::serve(listener, router(engine, desk))
         .with_graceful_shutdown(shutdown)
         .await
 }

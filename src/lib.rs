@@ -14,6 +14,8 @@
 //!   experiments and lift (pure, but for its `ledger`).
 //! - `store`: persistence (the only module that knows sled).
 //! - `grpc`: tonic services (the only module that knows protobuf).
+//! - `review`: the review queue, decisions, release log and check stats.
+//! - `console`: the reviewers' web console (embedded assets, JSON API).
 //! - `http`: /healthz, /metrics and the console.
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
 
@@ -23,6 +25,7 @@ pub mod brief;
 pub mod checks;
 pub mod compose;
 pub mod config;
+pub mod console;
 pub mod engine;
 pub mod eval;
 pub mod grpc;
@@ -32,5 +35,6 @@ pub mod llm;
 pub mod metrics;
 pub mod model;
 pub mod outcomes;
+pub mod review;
 pub mod route;
 pub mod store;

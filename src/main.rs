@@ -71,6 +71,18 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Check precision and recall per rule, with reviewer decisions as
+    /// labels, from the store in --data-dir (stop the server first, or ask a
+    /// running one with the Review.GetReviewStats RPC).
+    ReviewStats {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print outcome rates per group (and an experiment's lift) as tables,
     /// read from a running server over gRPC (the store is locked while it
     /// serves, so the report asks the server rather than the data dir).
@@ -288,6 +300,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 engine,
                 Listeners { grpc, http },
                 cfg.server.batch_concurrency,
+                proofline::review::Reviewers::from_config(&cfg.review.tokens),
                 shutdown_signal(),
             )
             .await?;
@@ -368,6 +381,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let cfg = config_with(cli.config.as_deref())?;
             report(&cfg, server, &by, experiment, channel, lift).await
+        }
+        Command::ReviewStats {
+            data_dir,
+            tenant,
+            json,
+        } => {
+            let mut cfg = config_with(cli.config.as_deref())?;
+            if let Some(d) = data_dir {
+                cfg.server.data_dir = d;
+            }
+            let dir = &cfg.server.data_dir;
+            if !dir.exists() {
+                bail!("no store at {}", dir.display());
+            }
+            let store = Store::open(dir).with_context(|| {
+                format!(
+                    "opening the store at {} (a running server holds it: use Review.GetReviewStats)",
+                    dir.display()
+                )
+            })?;
+            let stats = proofline::review::desk::review_stats(&store, &tenant)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print!("{}", proofline::review::stats::render(&stats));
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

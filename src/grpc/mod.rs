@@ -5,6 +5,7 @@ pub mod convert;
 pub mod outcomes;
 pub mod pb;
 pub mod personalization;
+pub mod review;
 mod status;
 
 use crate::engine::Engine;
@@ -53,11 +54,15 @@ pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
     batch_concurrency: usize,
+    desk: Arc<crate::review::Desk>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<pb::personalization_server::PersonalizationServer<personalization::PersonalizationService>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::review_server::ReviewServer<review::ReviewService>>()
         .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -88,6 +93,9 @@ pub async fn serve(
             personalization,
         ))
         .add_service(pb::outcomes_server::OutcomesServer::new(outcomes))
+        .add_service(pb::review_server::ReviewServer::new(
+            review::ReviewService { desk },
+        ))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
 }

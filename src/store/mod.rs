@@ -16,6 +16,9 @@ use std::path::Path;
 // Feature areas (issue 7: outcome events).
 mod outcomes;
 pub use outcomes::Appended;
+// Review queue, decisions and the release log (issue 6).
+mod review;
+pub use review::ReleaseWatch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -91,7 +94,8 @@ impl Store {
     }
 
     /// Record one generation: its drafts, its brief and its idempotency key,
-    /// atomically, then flush. Returns only once the data is on disk.
+    /// atomically (with the review queue and release log entries the drafts
+    /// cause), then flush. Returns only once the data is on disk.
     pub async fn put_generation(
         &self,
         tenant: &str,
@@ -99,8 +103,17 @@ impl Store {
         brief: &AccountBrief,
         drafts: &[Draft],
     ) -> Result<(), StoreError> {
-        let tx = (&self.drafts, &self.requests, &self.by_account, &self.briefs);
-        tx.transaction(|(d, r, a, b)| {
+        let review = self.tree(review::TREE)?;
+        let trees = (
+            &self.drafts,
+            &self.requests,
+            &self.by_account,
+            &self.briefs,
+            &review,
+        );
+        trees.transaction(|(d, r, a, b, rv)| {
+            b.insert(key(tenant, &request.request_id), encode(brief))?;
+            review::record_generation(rv, tenant, brief, drafts)?;
             for draft in drafts {
                 d.insert(key(tenant, &draft.draft_id), encode(draft))?;
                 let account_key = format!(
@@ -110,7 +123,6 @@ impl Store {
                 a.insert(key(tenant, &account_key), draft.channel.as_str().as_bytes())?;
             }
             r.insert(key(tenant, &request.idempotency_key), encode(request))?;
-            b.insert(key(tenant, &request.request_id), encode(brief))?;
             Ok::<_, ConflictableTransactionError<StoreError>>(())
         })?;
         self.flush().await
@@ -161,7 +173,10 @@ impl Store {
         parent: &Draft,
         child: &Draft,
     ) -> Result<(), StoreError> {
-        (&self.drafts, &self.by_account).transaction(|(d, a)| {
+        let review = self.tree(review::TREE)?;
+        let brief = self.get_brief(tenant, &child.request_id)?;
+        (&self.drafts, &self.by_account, &review).transaction(|(d, a, rv)| {
+            review::record_version(rv, tenant, brief.as_ref(), parent, child)?;
             d.insert(key(tenant, &parent.draft_id), encode(parent))?;
             d.insert(key(tenant, &child.draft_id), encode(child))?;
             let account_key = format!(
