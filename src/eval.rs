@@ -59,7 +59,11 @@ impl Score {
     fn finish(&mut self) {
         let (tp, fp, fn_) = (self.tp as f64, self.fp as f64, self.fn_ as f64);
         self.precision = if tp + fp == 0.0 { 1.0 } else { tp / (tp + fp) };
-        self.recall = if tp + fn_ == 0.0 { 1.0 } else { tp / (tp + fn_) };
+        self.recall = if tp + fn_ == 0.0 {
+            1.0
+        } else {
+            tp / (tp + fn_)
+        };
     }
 }
 
@@ -218,7 +222,11 @@ pub fn render_plain(r: &EvalReport) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "{} cases in {:.1} ms", r.cases, r.elapsed_ms);
-    let _ = writeln!(s, "{:<10} {:>4} {:>4} {:>4} {:>9} {:>7}", "check", "tp", "fp", "fn", "precision", "recall");
+    let _ = writeln!(
+        s,
+        "{:<10} {:>4} {:>4} {:>4} {:>9} {:>7}",
+        "check", "tp", "fp", "fn", "precision", "recall"
+    );
     let rows = CheckKind::ALL
         .into_iter()
         .map(|k| (k.as_str().to_string(), r.score(k)))

@@ -32,7 +32,11 @@ fn dev_set_meets_targets() {
         path.display()
     );
     let cases = load_cases(&path).unwrap_or_else(|e| panic!("cannot load cases: {e}"));
-    assert!(cases.len() >= 50, "expected the full dev set, got {}", cases.len());
+    assert!(
+        cases.len() >= 50,
+        "expected the full dev set, got {}",
+        cases.len()
+    );
     let pipeline = Pipeline::bundled();
     let report = run_eval(&pipeline, &cases);
     let plain = render_plain(&report);
@@ -82,4 +86,22 @@ fn dump_all_findings() {
             );
         }
     }
+}
+
+/// A fixed workload for profilers (`valgrind --tool=callgrind`), ignored by
+/// default: every dev case, 20 times.
+#[test]
+#[ignore]
+fn perf_loop() {
+    let cases = load_cases(dev_path()).expect("dev set loads");
+    let pipeline = Pipeline::bundled();
+    let mut n = 0usize;
+    let t0 = std::time::Instant::now();
+    for _ in 0..20 {
+        for c in &cases {
+            n += proofline::eval::check_case(&pipeline, c).len();
+        }
+    }
+    let per = t0.elapsed().as_secs_f64() * 1e6 / (20.0 * cases.len() as f64);
+    println!("{n} findings; {per:.1} µs per case");
 }

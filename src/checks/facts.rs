@@ -3,7 +3,7 @@
 //! alike, so that "40%" = "40 percent", "$2.4M" = "$2.4 million",
 //! "5 days" = "five days", "2026-11-12" = "12 November" = "November 12, 2026".
 
-use super::text::{Tok, TokKind, month_of, number_word};
+use super::text::{Tok, TokKind, lower_small, month_of, number_word};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
@@ -18,7 +18,8 @@ pub enum TimeUnit {
 }
 
 pub fn time_unit(w: &str) -> Option<TimeUnit> {
-    let l = w.to_ascii_lowercase();
+    let mut buf = [0u8; 32];
+    let l = lower_small(w, &mut buf)?;
     let l = l.trim_end_matches('s');
     Some(match l {
         "second" | "sec" => TimeUnit::Second,
@@ -103,9 +104,7 @@ impl DateMention {
             return false;
         }
         let direct = md_ok(self.month, self.day);
-        let swapped = self
-            .alt
-            .is_some_and(|(m, d)| md_ok(Some(m), Some(d)));
+        let swapped = self.alt.is_some_and(|(m, d)| md_ok(Some(m), Some(d)));
         if !(direct || swapped) {
             return false;
         }
@@ -142,7 +141,8 @@ fn season_of_month(m: u8) -> u8 {
 }
 
 fn season(w: &str) -> Option<u8> {
-    Some(match w.to_ascii_lowercase().as_str() {
+    let mut buf = [0u8; 32];
+    Some(match lower_small(w, &mut buf)? {
         "spring" => 1,
         "summer" => 2,
         "autumn" | "fall" => 3,
@@ -173,8 +173,7 @@ fn split_numeric(s: &str) -> (&str, &str) {
         .char_indices()
         .find(|&(i, c)| {
             !(c.is_ascii_digit()
-                || ((c == ',' || c == '.')
-                    && s[i + 1..].starts_with(|d: char| d.is_ascii_digit())))
+                || ((c == ',' || c == '.') && s[i + 1..].starts_with(|d: char| d.is_ascii_digit())))
         })
         .map_or(s.len(), |(i, _)| i);
     (&s[..end], &s[end..])
@@ -218,7 +217,8 @@ fn currency_symbol(p: &str) -> Option<&'static str> {
 }
 
 fn currency_word(w: &str) -> Option<&'static str> {
-    Some(match w.to_ascii_lowercase().as_str() {
+    let mut buf = [0u8; 32];
+    Some(match lower_small(w, &mut buf)? {
         "usd" | "dollars" | "dollar" => "USD",
         "eur" | "euros" | "euro" => "EUR",
         "gbp" | "pounds" | "sterling" => "GBP",
@@ -239,7 +239,8 @@ fn currency_word(w: &str) -> Option<&'static str> {
 }
 
 fn scale_word(w: &str) -> Option<f64> {
-    Some(match w.to_ascii_lowercase().as_str() {
+    let mut buf = [0u8; 32];
+    Some(match lower_small(w, &mut buf)? {
         "thousand" | "k" => 1e3,
         "million" | "millions" | "m" | "mn" | "mm" => 1e6,
         "billion" | "billions" | "bn" | "b" => 1e9,
@@ -251,27 +252,104 @@ fn scale_word(w: &str) -> Option<f64> {
 /// Words that name an identifier series rather than a quantity
 /// ("Level 1", "Article 30", "Tier 2").
 const IDENT_WORDS: &[&str] = &[
-    "annex", "appendix", "article", "category", "chapter", "class", "clause", "control", "gen",
-    "generation", "level", "model", "no", "number", "option", "part", "phase", "principle",
-    "release", "req", "requirement", "rev", "revision", "section", "series", "stage", "step",
-    "tier", "type", "version", "wave", "room", "floor", "suite", "unit", "platform",
+    "annex",
+    "appendix",
+    "article",
+    "category",
+    "chapter",
+    "class",
+    "clause",
+    "control",
+    "gen",
+    "generation",
+    "level",
+    "model",
+    "no",
+    "number",
+    "option",
+    "part",
+    "phase",
+    "principle",
+    "release",
+    "req",
+    "requirement",
+    "rev",
+    "revision",
+    "section",
+    "series",
+    "stage",
+    "step",
+    "tier",
+    "type",
+    "version",
+    "wave",
+    "room",
+    "floor",
+    "suite",
+    "unit",
+    "platform",
 ];
 
 const ADJ_SKIP: &[&str] = &[
-    "new", "more", "additional", "separate", "open", "major", "different", "regional",
-    "existing", "other", "extra", "full", "straight", "consecutive", "business", "working",
-    "calendar", "active", "critical", "high-severity", "distinct", "individual", "local",
+    "new",
+    "more",
+    "additional",
+    "separate",
+    "open",
+    "major",
+    "different",
+    "regional",
+    "existing",
+    "other",
+    "extra",
+    "full",
+    "straight",
+    "consecutive",
+    "business",
+    "working",
+    "calendar",
+    "active",
+    "critical",
+    "high-severity",
+    "distinct",
+    "individual",
+    "local",
 ];
 
 const MEETING_NOUNS: &[&str] = &[
-    "call", "chat", "walkthrough", "demo", "session", "review", "meeting", "slot",
-    "conversation", "workshop", "q&a", "briefing", "overview", "intro", "introduction",
-    "consultation", "discussion", "catch-up", "sync", "presentation", "tour", "read", "video",
-    "webinar", "check-in",
+    "call",
+    "chat",
+    "walkthrough",
+    "demo",
+    "session",
+    "review",
+    "meeting",
+    "slot",
+    "conversation",
+    "workshop",
+    "q&a",
+    "briefing",
+    "overview",
+    "intro",
+    "introduction",
+    "consultation",
+    "discussion",
+    "catch-up",
+    "sync",
+    "presentation",
+    "tour",
+    "read",
+    "video",
+    "webinar",
+    "check-in",
 ];
 
 fn lw(s: &str, t: &Tok) -> String {
     t.text(s).to_ascii_lowercase()
+}
+
+fn in_list(list: &[&str], w: &str) -> bool {
+    list.iter().any(|x| x.eq_ignore_ascii_case(w))
 }
 
 fn word_at<'a>(s: &'a str, toks: &[Tok], i: usize) -> Option<&'a str> {
@@ -440,9 +518,23 @@ pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
             let date_prep = prev.as_deref().is_some_and(|p| {
                 matches!(
                     p,
-                    "in" | "on" | "by" | "since" | "until" | "from" | "of" | "early" | "late"
-                        | "mid" | "end" | "before" | "after" | "through" | "during" | "last"
-                        | "next" | "this"
+                    "in" | "on"
+                        | "by"
+                        | "since"
+                        | "until"
+                        | "from"
+                        | "of"
+                        | "early"
+                        | "late"
+                        | "mid"
+                        | "end"
+                        | "before"
+                        | "after"
+                        | "through"
+                        | "during"
+                        | "last"
+                        | "next"
+                        | "this"
                 )
             });
             if ambiguous && d.day.is_none() && d.year.is_none() && !date_prep {
@@ -500,9 +592,10 @@ pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
             if q.kind == QKind::Count && !q.word_form && q.tok_end == q.tok_start + 1 {
                 let txt = toks[q.tok_start].text(s);
                 if let Some(y) = is_year(txt) {
-                    let plural_noun = q.noun.as_deref().is_some_and(|n| {
-                        n.ends_with('s') && !n.ends_with("ss") && n.len() > 3
-                    });
+                    let plural_noun = q
+                        .noun
+                        .as_deref()
+                        .is_some_and(|n| n.ends_with('s') && !n.ends_with("ss") && n.len() > 3);
                     if !plural_noun {
                         ds.push(DateMention {
                             year: Some(y),
@@ -526,6 +619,13 @@ pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
 
 fn numeric_date(w: &str) -> Option<DateMention> {
     let b = w.as_bytes();
+    if b.len() < 6
+        || b.len() > 10
+        || !b[0].is_ascii_digit()
+        || !b.iter().any(|&c| c == b'-' || c == b'/' || c == b'.')
+    {
+        return None;
+    }
     // 2026-11-12
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
         let y = is_year(&w[..4])?;
@@ -543,8 +643,17 @@ fn numeric_date(w: &str) -> Option<DateMention> {
     }
     // 12/11/2026, 11.12.2026 (tokenizer keeps '/'; '.' only between digits)
     for sep in ['/', '.'] {
-        let parts: Vec<&str> = w.split(sep).collect();
-        if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit())) {
+        let mut it = w.split(sep);
+        let parts = [
+            it.next().unwrap_or(""),
+            it.next().unwrap_or(""),
+            it.next().unwrap_or(""),
+        ];
+        if it.next().is_none()
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+        {
             let a: u8 = parts[0].parse().ok()?;
             let bb: u8 = parts[1].parse().ok()?;
             let y: i32 = match parts[2].len() {
@@ -631,8 +740,9 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
             kind = QKind::Money(c);
             start = toks[i - 1].start;
             tok_start = i - 1;
-            if i >= 2 && !used[i - 2] {
-                if let Some(c2) = word_at(s, toks, i - 2).and_then(|x| {
+            if i >= 2
+                && !used[i - 2]
+                && let Some(c2) = word_at(s, toks, i - 2).and_then(|x| {
                     Some(match x {
                         "US" => "USD",
                         "A" | "AU" => "AUD",
@@ -642,12 +752,12 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
                         "NZ" => "NZD",
                         _ => return None,
                     })
-                }) && toks[i - 2].end == toks[i - 1].start
-                {
-                    kind = QKind::Money(c2);
-                    start = toks[i - 2].start;
-                    tok_start = i - 2;
-                }
+                })
+                && toks[i - 2].end == toks[i - 1].start
+            {
+                kind = QKind::Money(c2);
+                start = toks[i - 2].start;
+                tok_start = i - 2;
             }
         }
     } else if i >= 1
@@ -696,7 +806,7 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
     if kind == QKind::Count {
         // time units (allowing one adjective: "5 business days")
         let mut j = end_tok;
-        if word_at(s, toks, j).is_some_and(|x| ADJ_SKIP.contains(&x.to_ascii_lowercase().as_str()))
+        if word_at(s, toks, j).is_some_and(|x| in_list(ADJ_SKIP, x))
             && word_at(s, toks, j + 1).and_then(time_unit).is_some()
         {
             j += 1;
@@ -718,9 +828,11 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
     // identifiers: "SOC 2", "ISO 27001", "Level 1", "Windows 11"
     if kind == QKind::Count && rest.is_empty() && tok_start == i && i >= 1 {
         if let Some(pw) = word_at(s, toks, i - 1) {
-            let pl = pw.to_ascii_lowercase();
             let mid_cap = is_capitalized(pw) && !is_sentence_initial(s, toks, i - 1);
-            if is_all_caps_word(pw) || IDENT_WORDS.contains(&pl.as_str()) || (mid_cap && month_of(pw).is_none()) {
+            if is_all_caps_word(pw)
+                || in_list(IDENT_WORDS, pw)
+                || (mid_cap && month_of(pw).is_none())
+            {
                 return None;
             }
         } else if punct_at(s, toks, i - 1) == Some("#") {
@@ -746,7 +858,10 @@ pub fn is_sentence_initial(s: &str, toks: &[Tok], i: usize) -> bool {
     }
     match toks[i - 1].kind {
         TokKind::Newline => true,
-        TokKind::Punct => matches!(toks[i - 1].text(s), "." | "!" | "?" | ":" | "-" | "\u{2022}"),
+        TokKind::Punct => matches!(
+            toks[i - 1].text(s),
+            "." | "!" | "?" | ":" | "-" | "\u{2022}"
+        ),
         TokKind::Word => false,
     }
 }
@@ -762,7 +877,7 @@ fn courtesy_minutes(s: &str, toks: &[Tok], tok_start: usize, tok_end: usize) -> 
     }
     for k in tok_end..(tok_end + 3).min(toks.len()) {
         if let Some(w) = word_at(s, toks, k)
-            && MEETING_NOUNS.contains(&w.to_ascii_lowercase().as_str())
+            && in_list(MEETING_NOUNS, w)
         {
             return true;
         }
@@ -772,8 +887,18 @@ fn courtesy_minutes(s: &str, toks: &[Tok], tok_start: usize, tok_end: usize) -> 
             let l = w.to_ascii_lowercase();
             if matches!(
                 l.as_str(),
-                "have" | "spare" | "got" | "take" | "takes" | "need" | "give" | "grab" | "only"
-                    | "just" | "few" | "quick"
+                "have"
+                    | "spare"
+                    | "got"
+                    | "take"
+                    | "takes"
+                    | "need"
+                    | "give"
+                    | "grab"
+                    | "only"
+                    | "just"
+                    | "few"
+                    | "quick"
             ) {
                 return true;
             }
@@ -818,7 +943,7 @@ fn word_quantity(s: &str, toks: &[Tok], i: usize, v: f64) -> Option<Quantity> {
         let _ = nw;
     }
     let mut j = end_tok;
-    if word_at(s, toks, j).is_some_and(|x| ADJ_SKIP.contains(&x.to_ascii_lowercase().as_str()))
+    if word_at(s, toks, j).is_some_and(|x| in_list(ADJ_SKIP, x))
         && word_at(s, toks, j + 1).and_then(time_unit).is_some()
     {
         j += 1;
@@ -830,12 +955,15 @@ fn word_quantity(s: &str, toks: &[Tok], i: usize, v: f64) -> Option<Quantity> {
             kind = QKind::Duration(tu);
             end_tok = j + 1;
             if matches!(tu, TimeUnit::Minute | TimeUnit::Second) {
-                courtesy = courtesy_minutes(s, toks, i, end_tok) || true;
+                // any minute/second duration written in words is a courtesy ("two minutes")
+                courtesy = true;
             }
         } else if l == "percent" {
             kind = QKind::Percent;
             end_tok = j + 1;
-        } else if l == "per" && word_at(s, toks, j + 1).is_some_and(|x| x.eq_ignore_ascii_case("cent")) {
+        } else if l == "per"
+            && word_at(s, toks, j + 1).is_some_and(|x| x.eq_ignore_ascii_case("cent"))
+        {
             kind = QKind::Percent;
             end_tok = j + 2;
         } else {
@@ -894,18 +1022,33 @@ mod tests {
     #[test]
     fn money_forms_agree() {
         assert_eq!(q("a $2.4M round"), vec![(QKind::Money("USD"), 2.4e6)]);
-        assert_eq!(q("a $2.4 million round"), vec![(QKind::Money("USD"), 2.4e6)]);
+        assert_eq!(
+            q("a $2.4 million round"),
+            vec![(QKind::Money("USD"), 2.4e6)]
+        );
         assert_eq!(q("an €18M Series B"), vec![(QKind::Money("EUR"), 18e6)]);
         assert_eq!(q("saved $180,000"), vec![(QKind::Money("USD"), 180000.0)]);
-        assert_eq!(q("saved 180,000 dollars"), vec![(QKind::Money("USD"), 180000.0)]);
+        assert_eq!(
+            q("saved 180,000 dollars"),
+            vec![(QKind::Money("USD"), 180000.0)]
+        );
     }
 
     #[test]
     fn durations_agree() {
         assert_eq!(q("in 5 days"), q("in five days"));
-        assert_eq!(q("in seven months"), vec![(QKind::Duration(TimeUnit::Month), 7.0)]);
-        assert_eq!(q("a 10-week migration"), vec![(QKind::Duration(TimeUnit::Week), 10.0)]);
-        assert_eq!(q("a ten-week migration"), vec![(QKind::Duration(TimeUnit::Week), 10.0)]);
+        assert_eq!(
+            q("in seven months"),
+            vec![(QKind::Duration(TimeUnit::Month), 7.0)]
+        );
+        assert_eq!(
+            q("a 10-week migration"),
+            vec![(QKind::Duration(TimeUnit::Week), 10.0)]
+        );
+        assert_eq!(
+            q("a ten-week migration"),
+            vec![(QKind::Duration(TimeUnit::Week), 10.0)]
+        );
     }
 
     #[test]

@@ -16,13 +16,20 @@
 //! - a hypothesis repeated as a plain statement is flagged.
 
 use super::facts::{DateMention, QKind, Quantity, extract, is_sentence_initial, iso_date};
+use super::text::WordSet;
 use super::text::{
-    Tok, TokKind, is_stopword, lower, month_of, is_weekday, sentences, stem, stems_match,
+    Tok, TokKind, is_stopword, is_weekday, lower, month_of, sentences, stem, stems_match,
     strip_possessive, tokenize,
 };
 use super::{Check, CheckInput};
 use crate::model::{CheckKind, Finding, Severity, Span, TextPart};
 use regex::bytes::{Regex, RegexBuilder};
+use std::sync::LazyLock;
+
+static LEAD_SKIP_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(LEAD_SKIP));
+static GREETINGS_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GREETINGS));
+static GENERIC_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GENERIC_NAMES));
+static CLAIM_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(CLAIM_VERBS));
 
 pub const RULE_FIGURE: &str = "grounding.figure";
 pub const RULE_FIGURE_BINDING: &str = "grounding.figure_binding";
@@ -48,6 +55,7 @@ fn ci(p: &str) -> Regex {
     RegexBuilder::new(p)
         .unicode(false)
         .case_insensitive(true)
+        .dfa_size_limit(1 << 24)
         .build()
         .expect("built-in grounding pattern compiles")
 }
@@ -90,7 +98,12 @@ impl GroundingCheck {
     }
 
     /// Run on every part of the draft.
-    pub(crate) fn run(&self, input: &CheckInput<'_>, extra_competitors: &[String], out: &mut Vec<Finding>) {
+    pub(crate) fn run(
+        &self,
+        input: &CheckInput<'_>,
+        extra_competitors: &[String],
+        out: &mut Vec<Finding>,
+    ) {
         let table = FactTable::build(input, extra_competitors);
         for (part, text) in input.draft.parts() {
             self.check_part(&table, input, part, text, out);
@@ -130,6 +143,16 @@ impl GroundingCheck {
             })
             .collect();
         let names = find_names(text, &toks, &sents, &sent_of_tok);
+        // per name: lowercase form, class, whether a fact supports it
+        let name_info: Vec<(String, Subject, bool)> = names
+            .iter()
+            .map(|n| {
+                let l = lower(strip_possessive(&text[n.start..n.end]));
+                let c = table.classify(&l);
+                let sup = table.name_supported(&l);
+                (l, c, sup)
+            })
+            .collect();
         let mut name_tok = vec![false; toks.len()];
         for n in &names {
             for f in &mut name_tok[n.tok_i..n.tok_j] {
@@ -165,14 +188,28 @@ impl GroundingCheck {
             }
             if q.word_form
                 && q.kind == QKind::Count
-                && !q
-                    .noun
-                    .as_deref()
-                    .is_some_and(|n| table.quantified_nouns.iter().any(|x| stems_match(x, stem(n))))
+                && !q.noun.as_deref().is_some_and(|n| {
+                    table
+                        .quantified_nouns
+                        .iter()
+                        .any(|x| stems_match(x, stem(n)))
+                })
             {
                 continue;
             }
-            self.check_figure(table, text, part, &toks, &sents, &sent_of_tok, &names, &name_tok, &qtok, q, out);
+            self.check_figure(
+                table,
+                text,
+                part,
+                &toks,
+                &sents,
+                &sent_of_tok,
+                &names,
+                &name_tok,
+                &qtok,
+                q,
+                out,
+            );
         }
 
         // 2. Dates.
@@ -180,7 +217,10 @@ impl GroundingCheck {
             if !d.has_anything() {
                 continue;
             }
-            let ok = table.facts.iter().any(|f| f.dates.iter().any(|fd| d.supported_by(fd)));
+            let ok = table
+                .facts
+                .iter()
+                .any(|f| f.dates.iter().any(|fd| d.supported_by(fd)));
             if ok {
                 continue;
             }
@@ -197,35 +237,76 @@ impl GroundingCheck {
                 });
             let (evidence, suggestion) = match close {
                 Some((f, _)) => (
-                    format!("no fact gives the date \"{excerpt_txt}\"; closest: {}", f.cite()),
-                    format!("Use the date as the source gives it ({}), or drop it.", f.cite()),
+                    format!(
+                        "no fact gives the date \"{excerpt_txt}\"; closest: {}",
+                        f.cite()
+                    ),
+                    format!(
+                        "Use the date as the source gives it ({}), or drop it.",
+                        f.cite()
+                    ),
                 ),
                 None => (
                     format!("no fact in the brief or proofs gives a date like \"{excerpt_txt}\""),
                     "Remove the date or add it to the brief with a source.".to_string(),
                 ),
             };
-            push(out, text, part, d.start, d.end, RULE_DATE,
-                "Date not supported by the brief or the approved proofs.", evidence, Some(suggestion));
+            push(
+                out,
+                text,
+                part,
+                d.start,
+                d.end,
+                RULE_DATE,
+                "Date not supported by the brief or the approved proofs.",
+                evidence,
+                Some(suggestion),
+            );
         }
 
         // 3. Names of organisations, customers, tools and people.
-        for n in &names {
-            if is_q[sent_of_tok[n.tok_i]] {
+        for (n, (_, _, sup)) in names.iter().zip(&name_info) {
+            if is_q[sent_of_tok[n.tok_i]] || *sup {
                 continue;
             }
             let raw = &text[n.start..n.end];
-            let nm = lower(strip_possessive(raw));
-            if table.name_supported(&nm) {
-                continue;
-            }
-            push(out, text, part, n.start, n.end, RULE_ENTITY,
+            push(
+                out,
+                text,
+                part,
+                n.start,
+                n.end,
+                RULE_ENTITY,
                 "Names an organisation, customer, product or person that no fact mentions.",
-                format!("no fact in the brief or proofs mentions \"{}\"", strip_possessive(raw)),
-                Some(format!("Remove \"{}\" or use an approved proof that names it.", strip_possessive(raw))));
+                format!(
+                    "no fact in the brief or proofs mentions \"{}\"",
+                    strip_possessive(raw)
+                ),
+                Some(format!(
+                    "Remove \"{}\" or use an approved proof that names it.",
+                    strip_possessive(raw)
+                )),
+            );
         }
 
-        // 4-6. Sentence-level claims.
+        // 4-6. Sentence-level claims (each pattern runs once over the part).
+        let tb = text.as_bytes();
+        let cert_hits: Vec<(usize, usize)> = self
+            .cert
+            .find_iter(tb)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let award_hits: Vec<(usize, usize)> = self
+            .award
+            .find_iter(tb)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let hedge_hits: Vec<usize> = if table.hypotheses.is_empty() {
+            Vec::new()
+        } else {
+            self.hedge.find_iter(tb).map(|m| m.start()).collect()
+        };
+        let fact_norms: std::cell::OnceCell<Vec<String>> = std::cell::OnceCell::new();
         for (si, &(sa, se)) in sents.iter().enumerate() {
             if is_q[si] {
                 continue;
@@ -233,21 +314,27 @@ impl GroundingCheck {
             let sent = &text[sa..se];
             let sb = sent.as_bytes();
             // certifications / compliance status
-            for m in self.cert.find_iter(sb) {
-                let (ma, me) = (m.start(), m.end());
+            for &(ga, ge) in cert_hits.iter().filter(|&&(a, e)| a >= sa && e <= se) {
+                let (ma, me) = (ga - sa, ge - sa);
                 let w0 = floor_cb(sent, ma.saturating_sub(45));
                 let w1 = ceil_cb(sent, (me + 45).min(sent.len()));
                 let window = &sent[w0..w1];
-                if !self.status.is_match(window.as_bytes()) {
+                let Some(st) = self.status.find(window.as_bytes()) else {
                     continue;
-                }
-                if self.aspiration.is_match(&sb[floor_cb(sent, ma.saturating_sub(60))..ma]) {
+                };
+                let (span_a, span_b) = ((w0 + st.start()).min(ma), (w0 + st.end()).max(me));
+                if self
+                    .aspiration
+                    .is_match(&sb[floor_cb(sent, ma.saturating_sub(60))..ma])
+                {
                     continue;
                 }
                 let cert_norm = norm_cert(&sent[ma..me]);
                 let subj = subject_before(text, &names, sa + ma, sa, table);
-                let ok = table.facts.iter().any(|f| {
-                    norm_cert(&f.lower).contains(&cert_norm)
+                let norms = fact_norms
+                    .get_or_init(|| table.facts.iter().map(|f| norm_cert(&f.lower)).collect());
+                let ok = table.facts.iter().zip(norms).any(|(f, fnorm)| {
+                    fnorm.contains(&cert_norm)
                         && self.status.is_match(f.lower.as_bytes())
                         && match &subj {
                             Subject::Third(n) => f.lower.contains(n.as_str()),
@@ -258,35 +345,53 @@ impl GroundingCheck {
                 });
                 if !ok {
                     let cert_txt = &sent[ma..me];
-                    push(out, text, part, sa + w0, sa + w1.min(sent.len()), RULE_CERTIFICATION,
+                    push(
+                        out,
+                        text,
+                        part,
+                        sa + span_a,
+                        sa + span_b,
+                        RULE_CERTIFICATION,
                         "States a certification or compliance status that no fact supports.",
-                        format!("no proof or brief field states \"{cert_txt}\" status for this subject"),
-                        Some(format!("Remove the {cert_txt} claim or use an approved proof that states it.")));
+                        format!(
+                            "no proof or brief field states \"{cert_txt}\" status for this subject"
+                        ),
+                        Some(format!(
+                            "Remove the {cert_txt} claim or use an approved proof that states it."
+                        )),
+                    );
                 }
             }
             // awards and analyst recognition
-            for m in self.award.find_iter(sb) {
-                let mt = lower(&sent[m.start()..m.end()]);
+            for &(ga, ge) in award_hits.iter().filter(|&&(a, e)| a >= sa && e <= se) {
+                let m = (ga - sa)..(ge - sa);
+                let mt = lower(&sent[m.start..m.end]);
                 let key = award_key(&mt);
                 if table.facts.iter().any(|f| f.lower.contains(&key)) {
                     continue;
                 }
-                push(out, text, part, sa + m.start(), sa + m.end(), RULE_AWARD,
+                push(
+                    out,
+                    text,
+                    part,
+                    sa + m.start,
+                    sa + m.end,
+                    RULE_AWARD,
                     "Claims an award or analyst recognition that no proof supports.",
-                    format!("no proof mentions \"{}\"", &sent[m.start()..m.end()]),
-                    Some("Remove the award claim or use an approved proof that states it.".into()));
+                    format!("no proof mentions \"{}\"", &sent[m.start..m.end]),
+                    Some("Remove the award claim or use an approved proof that states it.".into()),
+                );
             }
             // hypotheses stated as fact
-            if !table.hypotheses.is_empty() && !self.hedge.is_match(sb) {
-                let has_third = names.iter().any(|n| {
-                    sent_of_tok[n.tok_i] == si
-                        && matches!(table.classify(&lower(strip_possessive(&text[n.start..n.end]))), Subject::Third(_))
-                        && table.name_supported(&lower(strip_possessive(&text[n.start..n.end])))
+            if !table.hypotheses.is_empty() && !hedge_hits.iter().any(|&p| p >= sa && p < se) {
+                let has_third = names.iter().zip(&name_info).any(|(n, (_, c, sup))| {
+                    sent_of_tok[n.tok_i] == si && matches!(c, Subject::Third(_)) && *sup
                 });
                 let pronoun_third = first_word_pronoun(sent) && si > 0 && {
                     // "It kept EU customer data ..." about the previous customer
-                    names.iter().any(|n| sent_of_tok[n.tok_i] + 1 == si
-                        && matches!(table.classify(&lower(strip_possessive(&text[n.start..n.end]))), Subject::Third(_)))
+                    names.iter().zip(&name_info).any(|(n, (_, c, _))| {
+                        sent_of_tok[n.tok_i] + 1 == si && matches!(c, Subject::Third(_))
+                    })
                 };
                 if !has_third && !pronoun_third {
                     let sstems = content_stems(sent);
@@ -331,7 +436,10 @@ impl GroundingCheck {
         let si = sent_of_tok.get(q.tok_start).copied().unwrap_or(0);
         let (sa, _se) = sents.get(si).copied().unwrap_or((0, text.len()));
         let fig = &text[q.start..q.end];
-        let kind_eq = |fq: &Quantity| fq.kind.compatible(q.kind) && (fq.value - q.value).abs() <= 1e-9 * q.value.abs().max(1.0);
+        let kind_eq = |fq: &Quantity| {
+            fq.kind.compatible(q.kind)
+                && (fq.value - q.value).abs() <= 1e-9 * q.value.abs().max(1.0)
+        };
         let cands: Vec<&Fact> = table
             .facts
             .iter()
@@ -353,8 +461,14 @@ impl GroundingCheck {
                 Some((f, fq)) => {
                     let ftxt = &f.text[fq.start..fq.end];
                     (
-                        format!("no fact gives \"{fig}\"; closest figure: \"{ftxt}\" in {}", f.cite()),
-                        format!("Use the sourced figure \"{ftxt}\" as {} states it, or remove \"{fig}\".", f.path),
+                        format!(
+                            "no fact gives \"{fig}\"; closest figure: \"{ftxt}\" in {}",
+                            f.cite()
+                        ),
+                        format!(
+                            "Use the sourced figure \"{ftxt}\" as {} states it, or remove \"{fig}\".",
+                            f.path
+                        ),
                     )
                 }
                 None => (
@@ -362,8 +476,17 @@ impl GroundingCheck {
                     format!("Remove \"{fig}\" or add an approved proof that states it."),
                 ),
             };
-            push(out, text, part, q.start, q.end, RULE_FIGURE,
-                "Figure not supported by the brief or the approved proofs.", evidence, Some(suggestion));
+            push(
+                out,
+                text,
+                part,
+                q.start,
+                q.end,
+                RULE_FIGURE,
+                "Figure not supported by the brief or the approved proofs.",
+                evidence,
+                Some(suggestion),
+            );
             return;
         }
         // Subject binding
@@ -376,7 +499,17 @@ impl GroundingCheck {
                 .take_while(|(k, _)| sent_of_tok[*k] == si)
                 .find(|(_, t)| {
                     t.kind == TokKind::Word
-                        && matches!(lower(t.text(text)).as_str(), "you" | "your" | "you're" | "you've" | "yours")
+                        && [
+                            "you",
+                            "your",
+                            "you're",
+                            "you've",
+                            "yours",
+                            "you\u{2019}re",
+                            "you\u{2019}ve",
+                        ]
+                        .iter()
+                        .any(|y| t.text(text).eq_ignore_ascii_case(y))
                 })
                 .map(|(k, _)| toks[k].start);
             let last_name_end = names
@@ -390,7 +523,8 @@ impl GroundingCheck {
                 _ => {
                     if matches!(s, Subject::None) && first_word_pronoun(&text[sa..]) {
                         // "They cut ... by 40%": the previous sentence's subject
-                        prev_third(text, names, sents, sent_of_tok, si, table).unwrap_or(Subject::None)
+                        prev_third(text, names, sents, sent_of_tok, si, table)
+                            .unwrap_or(Subject::None)
                     } else {
                         s
                     }
@@ -413,7 +547,11 @@ impl GroundingCheck {
             }
             let misses = window
                 .iter()
-                .filter(|w| !f.stems.iter().any(|s| stems_match(s, w) || synonyms(s, w)))
+                .filter(|w| {
+                    !f.stems(&table.sender_company)
+                        .iter()
+                        .any(|s| stems_match(s, w) || synonyms(s, w))
+                })
                 .count();
             if misses <= window.len() / 3 {
                 return;
@@ -426,10 +564,23 @@ impl GroundingCheck {
             Subject::Account => " for the prospect".to_string(),
             _ => String::new(),
         };
-        push(out, text, part, q.start, q.end, RULE_FIGURE_BINDING,
+        push(
+            out,
+            text,
+            part,
+            q.start,
+            q.end,
+            RULE_FIGURE_BINDING,
             "Figure taken from a source but attached to a different subject or outcome.",
-            format!("\"{fig}\" appears in {} but not{who} with this outcome", f.cite()),
-            Some(format!("Quote the figure with its own subject and outcome: \"{}\"", f.text)));
+            format!(
+                "\"{fig}\" appears in {} but not{who} with this outcome",
+                f.cite()
+            ),
+            Some(format!(
+                "Quote the figure with its own subject and outcome: \"{}\"",
+                f.text
+            )),
+        );
     }
 }
 
@@ -459,10 +610,12 @@ fn push(
     if a >= e {
         return;
     }
-    if out
-        .iter()
-        .any(|f| f.check == CheckKind::Grounding && f.span.part == part && f.span.start == a && f.span.end == e)
-    {
+    if out.iter().any(|f| {
+        f.check == CheckKind::Grounding
+            && f.span.part == part
+            && f.span.start == a
+            && f.span.end == e
+    }) {
         return;
     }
     out.push(Finding {
@@ -470,7 +623,11 @@ fn push(
         rule_id: rule.to_string(),
         rule_version: RULE_VERSION.to_string(),
         severity: Severity::Blocking,
-        span: Span { part, start: a, end: e },
+        span: Span {
+            part,
+            start: a,
+            end: e,
+        },
         excerpt: text[a..e].to_string(),
         message: message.to_string(),
         evidence,
@@ -497,12 +654,33 @@ fn ceil_cb(s: &str, mut i: usize) -> usize {
 fn norm_cert(s: &str) -> String {
     let l = s.to_ascii_lowercase().replace("/iec", "");
     let mut o: String = l.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    o = o.replace("typeii", "type2").replace("typei", "type1").replace("socii", "soc2");
+    o = o
+        .replace("typeii", "type2")
+        .replace("typei", "type1")
+        .replace("socii", "soc2");
     o
 }
 
 fn award_key(m: &str) -> String {
-    for k in ["leader", "visionary", "challenger", "performer", "quadrant", "wave", "award", "winner", "finalist", "ranked", "rated", "recogni", "number one", "gold", "gartner", "forrester", "idc"] {
+    for k in [
+        "leader",
+        "visionary",
+        "challenger",
+        "performer",
+        "quadrant",
+        "wave",
+        "award",
+        "winner",
+        "finalist",
+        "ranked",
+        "rated",
+        "recogni",
+        "number one",
+        "gold",
+        "gartner",
+        "forrester",
+        "idc",
+    ] {
         if m.contains(k) {
             return k.to_string();
         }
@@ -530,12 +708,20 @@ enum Subject {
     Third(String),
 }
 
-fn subject_before(text: &str, names: &[NameSpan], pos: usize, sent_start: usize, table: &FactTable) -> Subject {
+fn subject_before(
+    text: &str,
+    names: &[NameSpan],
+    pos: usize,
+    sent_start: usize,
+    table: &FactTable,
+) -> Subject {
     names
         .iter()
         .filter(|n| n.end <= pos && n.start >= sent_start)
         .max_by_key(|n| n.end)
-        .map_or(Subject::None, |n| table.classify(&lower(strip_possessive(&text[n.start..n.end]))))
+        .map_or(Subject::None, |n| {
+            table.classify(&lower(strip_possessive(&text[n.start..n.end])))
+        })
 }
 
 fn prev_third(
@@ -551,10 +737,12 @@ fn prev_third(
         if let Some(n) = names
             .iter()
             .filter(|n| sent_of_tok[n.tok_i] == back)
-            .filter_map(|n| match table.classify(&lower(strip_possessive(&text[n.start..n.end]))) {
-                s @ Subject::Third(_) => Some(s),
-                _ => None,
-            })
+            .filter_map(
+                |n| match table.classify(&lower(strip_possessive(&text[n.start..n.end]))) {
+                    s @ Subject::Third(_) => Some(s),
+                    _ => None,
+                },
+            )
             .next()
         {
             return Some(n);
@@ -578,39 +766,149 @@ fn synonyms(a: &str, b: &str) -> bool {
         &["key", "secret"],
         &["record", "file"],
     ];
-    G.iter().any(|g| {
-        g.iter().any(|x| a.starts_with(x)) && g.iter().any(|x| b.starts_with(x))
-    })
+    G.iter()
+        .any(|g| g.iter().any(|x| a.starts_with(x)) && g.iter().any(|x| b.starts_with(x)))
 }
 
 const CHANGE_VERBS: &[&str] = &[
-    "cut", "reduc", "lower", "sav", "saved", "drop", "decreas", "increas", "grew", "grow",
-    "improv", "boost", "rais", "went", "moved", "mov", "achiev", "shrank", "shrunk", "slash",
-    "halv", "doubl", "tripl", "lift", "trim", "rotat", "answer", "complet", "pass", "kept", "keep",
-    "consolidat", "migrat", "process", "handl", "clos", "avoid", "deliver",
+    "cut",
+    "reduc",
+    "lower",
+    "sav",
+    "saved",
+    "drop",
+    "decreas",
+    "increas",
+    "grew",
+    "grow",
+    "improv",
+    "boost",
+    "rais",
+    "went",
+    "moved",
+    "mov",
+    "achiev",
+    "shrank",
+    "shrunk",
+    "slash",
+    "halv",
+    "doubl",
+    "tripl",
+    "lift",
+    "trim",
+    "rotat",
+    "answer",
+    "complet",
+    "pass",
+    "kept",
+    "keep",
+    "consolidat",
+    "migrat",
+    "process",
+    "handl",
+    "clos",
+    "avoid",
+    "deliver",
 ];
 
 const SKIP_BACK: &[&str] = &[
-    "by", "from", "to", "of", "about", "roughly", "around", "nearly", "over", "almost",
-    "approximately", "up", "than", "the", "a", "an", "its", "their", "his", "her", "our", "your",
-    "just", "only", "some", "more", "less", "average", "an", "down", "at", "least",
+    "by",
+    "from",
+    "to",
+    "of",
+    "about",
+    "roughly",
+    "around",
+    "nearly",
+    "over",
+    "almost",
+    "approximately",
+    "up",
+    "than",
+    "the",
+    "a",
+    "an",
+    "its",
+    "their",
+    "his",
+    "her",
+    "our",
+    "your",
+    "just",
+    "only",
+    "some",
+    "more",
+    "less",
+    "average",
+    "an",
+    "down",
+    "at",
+    "least",
 ];
 
 /// Framing words that carry no metric ("Congratulations on the $45M ...",
 /// "Start a 30-day pilot").
 const FRAMING: &[&str] = &[
-    "congratulations", "congrats", "thanks", "thank", "news", "announcement", "announced",
-    "latest", "recent", "recently", "nice", "great", "big", "impressive", "huge", "total",
-    "start", "book", "get", "try", "run", "join", "schedule", "set", "take", "offer", "send",
-    "share", "see", "give", "free", "planned", "plan", "plans", "new", "upcoming", "whole",
-    "entire", "full", "first", "initial", "short", "quick", "simple", "typical", "usual",
-    "like", "nearly", "almost", "roughly", "exactly", "full", "strong", "solid",
+    "congratulations",
+    "congrats",
+    "thanks",
+    "thank",
+    "news",
+    "announcement",
+    "announced",
+    "latest",
+    "recent",
+    "recently",
+    "nice",
+    "great",
+    "big",
+    "impressive",
+    "huge",
+    "total",
+    "start",
+    "book",
+    "get",
+    "try",
+    "run",
+    "join",
+    "schedule",
+    "set",
+    "take",
+    "offer",
+    "send",
+    "share",
+    "see",
+    "give",
+    "free",
+    "planned",
+    "plan",
+    "plans",
+    "new",
+    "upcoming",
+    "whole",
+    "entire",
+    "full",
+    "first",
+    "initial",
+    "short",
+    "quick",
+    "simple",
+    "typical",
+    "usual",
+    "like",
+    "nearly",
+    "almost",
+    "roughly",
+    "exactly",
+    "full",
+    "strong",
+    "solid",
 ];
 
 const STOP_PREP: &[&str] = &[
     "in", "with", "for", "across", "within", "after", "before", "during", "into", "using", "via",
-    "under", "per", "and", "or", "while", "on", "at", "since", "when", "as", "that", "which", "who", "is",
-    "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
+    "under", "per", "and", "or", "while", "on", "at", "since", "when", "as", "that", "which",
+    "who", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
 ];
 
 fn window_stems(
@@ -640,7 +938,10 @@ fn window_stems(
             break;
         }
         let st = stem(&l).to_string();
-        if CHANGE_VERBS.iter().any(|v| st.starts_with(v) || l.starts_with(v)) {
+        if CHANGE_VERBS
+            .iter()
+            .any(|v| st.starts_with(v) || l.starts_with(v))
+        {
             break;
         }
         if is_stopword(&l) || l.len() < 3 || FRAMING.contains(&l.as_str()) {
@@ -694,8 +995,8 @@ fn content_stems(s: &str) -> Vec<String> {
 }
 
 const HEDGES: &[&str] = &[
-    "may", "might", "could", "perhaps", "maybe", "possibly", "probably", "likely", "seems",
-    "seem", "appears", "suspect", "still",
+    "may", "might", "could", "perhaps", "maybe", "possibly", "probably", "likely", "seems", "seem",
+    "appears", "suspect", "still",
 ];
 
 /// A capitalised name in the draft.
@@ -710,82 +1011,432 @@ struct NameSpan {
 fn is_name_tok(w: &str) -> bool {
     let mut ch = w.chars();
     let Some(f) = ch.next() else { return false };
-    f.is_uppercase() && w.chars().any(char::is_lowercase) && !w.starts_with("I'") && !w.starts_with("I\u{2019}")
+    f.is_uppercase()
+        && w.chars().any(char::is_lowercase)
+        && !w.starts_with("I'")
+        && !w.starts_with("I\u{2019}")
 }
 
 const LEAD_SKIP: &[&str] = &[
-    "a", "about", "after", "all", "also", "although", "an", "and", "any", "are", "as", "ask",
-    "at", "because", "before", "best", "both", "but", "by", "can", "close", "comparing",
-    "congrats", "congratulations", "context", "could", "dear", "did", "do", "does", "each",
-    "every", "fit", "following", "for", "from", "given", "glad", "good", "great", "happy", "has",
-    "have", "he", "hello", "her", "here", "hey", "hi", "his", "hope", "hoping", "how", "i", "if",
-    "in", "is", "it", "its", "just", "key", "kind", "let", "looking", "many", "most", "my",
-    "next", "no", "not", "note", "noticed", "of", "on", "once", "one", "opener", "or", "our",
-    "please", "prepared", "proof", "ps", "push", "question", "questions", "quick", "re", "read",
-    "recap", "regarding", "results", "saw", "send", "share", "she", "should", "since", "so",
-    "some", "start", "step", "steps", "subject", "sure", "talk", "thank", "thanks", "that",
-    "the", "their", "there", "these", "they", "this", "those", "though", "three", "to", "two",
-    "was", "we", "welcome", "were", "what", "when", "where", "whether", "which", "while", "who",
-    "why", "will", "with", "without", "would", "yes", "you", "your", "book", "heard", "warm",
-    "hallo", "hej", "hola", "bonjour", "ciao", "morning", "afternoon", "evening", "cheers",
-    "regards", "sincerely", "together", "unlike", "even", "only", "again", "then", "now",
-    "today", "tomorrow", "yesterday", "please", "ok", "okay", "sorry", "apologies", "welcome",
-    "introducing", "meet", "imagine", "consider", "picture", "learn", "see", "get", "try",
-    "join", "discover", "explore", "find", "take", "make", "keep", "bring", "run", "use",
-    "contact", "call", "email", "visit", "reach", "download", "watch", "register", "sign",
-    "schedule", "reply", "follow", "connect", "grab", "claim", "request", "review", "compare",
-    "check", "meet", "speak", "chat", "write", "ring", "text", "message",
+    "a",
+    "about",
+    "after",
+    "all",
+    "also",
+    "although",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "ask",
+    "at",
+    "because",
+    "before",
+    "best",
+    "both",
+    "but",
+    "by",
+    "can",
+    "close",
+    "comparing",
+    "congrats",
+    "congratulations",
+    "context",
+    "could",
+    "dear",
+    "did",
+    "do",
+    "does",
+    "each",
+    "every",
+    "fit",
+    "following",
+    "for",
+    "from",
+    "given",
+    "glad",
+    "good",
+    "great",
+    "happy",
+    "has",
+    "have",
+    "he",
+    "hello",
+    "her",
+    "here",
+    "hey",
+    "hi",
+    "his",
+    "hope",
+    "hoping",
+    "how",
+    "i",
+    "if",
+    "in",
+    "is",
+    "it",
+    "its",
+    "just",
+    "key",
+    "kind",
+    "let",
+    "looking",
+    "many",
+    "most",
+    "my",
+    "next",
+    "no",
+    "not",
+    "note",
+    "noticed",
+    "of",
+    "on",
+    "once",
+    "one",
+    "opener",
+    "or",
+    "our",
+    "please",
+    "prepared",
+    "proof",
+    "ps",
+    "push",
+    "question",
+    "questions",
+    "quick",
+    "re",
+    "read",
+    "recap",
+    "regarding",
+    "results",
+    "saw",
+    "send",
+    "share",
+    "she",
+    "should",
+    "since",
+    "so",
+    "some",
+    "start",
+    "step",
+    "steps",
+    "subject",
+    "sure",
+    "talk",
+    "thank",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "though",
+    "three",
+    "to",
+    "two",
+    "was",
+    "we",
+    "welcome",
+    "were",
+    "what",
+    "when",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "why",
+    "will",
+    "with",
+    "without",
+    "would",
+    "yes",
+    "you",
+    "your",
+    "book",
+    "heard",
+    "warm",
+    "hallo",
+    "hej",
+    "hola",
+    "bonjour",
+    "ciao",
+    "morning",
+    "afternoon",
+    "evening",
+    "cheers",
+    "regards",
+    "sincerely",
+    "together",
+    "unlike",
+    "even",
+    "only",
+    "again",
+    "then",
+    "now",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "please",
+    "ok",
+    "okay",
+    "sorry",
+    "apologies",
+    "welcome",
+    "introducing",
+    "meet",
+    "imagine",
+    "consider",
+    "picture",
+    "learn",
+    "see",
+    "get",
+    "try",
+    "join",
+    "discover",
+    "explore",
+    "find",
+    "take",
+    "make",
+    "keep",
+    "bring",
+    "run",
+    "use",
+    "contact",
+    "call",
+    "email",
+    "visit",
+    "reach",
+    "download",
+    "watch",
+    "register",
+    "sign",
+    "schedule",
+    "reply",
+    "follow",
+    "connect",
+    "grab",
+    "claim",
+    "request",
+    "review",
+    "compare",
+    "check",
+    "meet",
+    "speak",
+    "chat",
+    "write",
+    "ring",
+    "text",
+    "message",
 ];
 
 const GREETINGS: &[&str] = &[
-    "hi", "hello", "hey", "dear", "hallo", "hej", "hola", "bonjour", "ciao", "morning",
-    "afternoon", "evening", "thanks", "thank", "congratulations", "congrats", "welcome", "moin",
-    "salut", "olá", "ola", "namaste",
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "hallo",
+    "hej",
+    "hola",
+    "bonjour",
+    "ciao",
+    "morning",
+    "afternoon",
+    "evening",
+    "thanks",
+    "thank",
+    "congratulations",
+    "congrats",
+    "welcome",
+    "moin",
+    "salut",
+    "olá",
+    "ola",
+    "namaste",
 ];
 
 const GENERIC_NAMES: &[&str] = &[
-    "linkedin", "internet", "mr", "ms", "mrs", "dr", "prof", "ok", "okay", "web", "email",
-    "zoom", "teams", "google", "slack", "excel", "covid", "christmas", "new year", "q&a",
-    "ai", "genai", "saas", "revops", "devops", "secops", "finops", "mlops", "fintech",
-    "insurtech", "healthtech", "regtech", "proptech", "edtech", "wi-fi", "wifi", "youtube",
+    "linkedin",
+    "internet",
+    "mr",
+    "ms",
+    "mrs",
+    "dr",
+    "prof",
+    "ok",
+    "okay",
+    "web",
+    "email",
+    "zoom",
+    "teams",
+    "google",
+    "slack",
+    "excel",
+    "covid",
+    "christmas",
+    "new year",
+    "q&a",
+    "ai",
+    "genai",
+    "saas",
+    "revops",
+    "devops",
+    "secops",
+    "finops",
+    "mlops",
+    "fintech",
+    "insurtech",
+    "healthtech",
+    "regtech",
+    "proptech",
+    "edtech",
+    "wi-fi",
+    "wifi",
+    "youtube",
     // continents and broad regions: general statements, not specific claims
-    "europe", "european", "asia", "africa", "america", "americas", "north", "south", "latin",
-    "middle", "east", "west", "western", "eastern", "nordics", "nordic", "scandinavia",
-    "oceania", "pacific", "atlantic", "emea", "apac", "dach", "benelux", "iberia", "balkans",
-    "baltics", "caribbean", "gulf", "southeast", "central", "northern", "southern",
+    "europe",
+    "european",
+    "asia",
+    "africa",
+    "america",
+    "americas",
+    "north",
+    "south",
+    "latin",
+    "middle",
+    "east",
+    "west",
+    "western",
+    "eastern",
+    "nordics",
+    "nordic",
+    "scandinavia",
+    "oceania",
+    "pacific",
+    "atlantic",
+    "emea",
+    "apac",
+    "dach",
+    "benelux",
+    "iberia",
+    "balkans",
+    "baltics",
+    "caribbean",
+    "gulf",
+    "southeast",
+    "central",
+    "northern",
+    "southern",
 ];
 
 const CLAIM_VERBS: &[&str] = &[
-    "cut", "saved", "reduced", "lowered", "achieved", "moved", "went", "answered", "passed",
-    "completed", "rotated", "kept", "consolidated", "uses", "used", "chose", "selected",
-    "switched", "runs", "ran", "deployed", "replaced", "built", "grew", "increased", "improved",
-    "migrated", "eliminated", "halved", "doubled", "tripled", "cleared", "closed", "automated",
-    "standardised", "standardized", "rolled", "adopted", "partnered", "trusts", "trusted",
-    "relies", "relied", "signed", "picked", "mapped", "shipped", "launched", "onboarded",
-    "earned", "won", "avoided", "recovered", "processed", "handled", "slashed", "decreased",
-    "works", "worked", "needed", "had", "saw", "got", "reached", "hit", "delivered", "secured",
-    "protects", "protected", "runs", "manages", "managed",
+    "cut",
+    "saved",
+    "reduced",
+    "lowered",
+    "achieved",
+    "moved",
+    "went",
+    "answered",
+    "passed",
+    "completed",
+    "rotated",
+    "kept",
+    "consolidated",
+    "uses",
+    "used",
+    "chose",
+    "selected",
+    "switched",
+    "runs",
+    "ran",
+    "deployed",
+    "replaced",
+    "built",
+    "grew",
+    "increased",
+    "improved",
+    "migrated",
+    "eliminated",
+    "halved",
+    "doubled",
+    "tripled",
+    "cleared",
+    "closed",
+    "automated",
+    "standardised",
+    "standardized",
+    "rolled",
+    "adopted",
+    "partnered",
+    "trusts",
+    "trusted",
+    "relies",
+    "relied",
+    "signed",
+    "picked",
+    "mapped",
+    "shipped",
+    "launched",
+    "onboarded",
+    "earned",
+    "won",
+    "avoided",
+    "recovered",
+    "processed",
+    "handled",
+    "slashed",
+    "decreased",
+    "works",
+    "worked",
+    "needed",
+    "had",
+    "saw",
+    "got",
+    "reached",
+    "hit",
+    "delivered",
+    "secured",
+    "protects",
+    "protected",
+    "runs",
+    "manages",
+    "managed",
 ];
 
-fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &[usize]) -> Vec<NameSpan> {
+fn find_names(
+    text: &str,
+    toks: &[Tok],
+    sents: &[(usize, usize)],
+    sent_of_tok: &[usize],
+) -> Vec<NameSpan> {
     let mut out = Vec::new();
     // sentences to skip: short greeting / sign-off lines, title-case headings
     let skip_sent: Vec<bool> = sents
         .iter()
         .map(|&(a, e)| {
             let s = &text[a..e];
-            let words: Vec<&str> = s.split_whitespace().collect();
-            if words.len() <= 4 && s.ends_with(',') {
+            let n_words = s.split_whitespace().count();
+            if n_words <= 4 && s.ends_with(',') {
                 return true;
             }
             let terminal = s.ends_with(['.', '!', '?', ':', ',']);
-            if !terminal && words.len() >= 3 {
-                let long: Vec<&&str> = words.iter().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4).collect();
-                if !long.is_empty() {
-                    let caps = long.iter().filter(|w| w.chars().next().is_some_and(char::is_uppercase)).count();
-                    if caps * 10 >= long.len() * 6 && caps >= 3 {
-                        return true;
+            if !terminal && n_words >= 3 {
+                let (mut long, mut caps) = (0usize, 0usize);
+                for w in s.split_whitespace() {
+                    if w.chars().filter(|c| c.is_alphabetic()).count() >= 4 {
+                        long += 1;
+                        if w.chars().next().is_some_and(char::is_uppercase) {
+                            caps += 1;
+                        }
                     }
+                }
+                if long > 0 && caps * 10 >= long * 6 && caps >= 3 {
+                    return true;
                 }
             }
             false
@@ -795,7 +1446,10 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
     let mut i = 0;
     while i < n {
         let t = toks[i];
-        if t.kind != TokKind::Word || !is_name_tok(t.text(text)) || skip_sent.get(sent_of_tok[i]).copied().unwrap_or(false) {
+        if t.kind != TokKind::Word
+            || !is_name_tok(t.text(text))
+            || skip_sent.get(sent_of_tok[i]).copied().unwrap_or(false)
+        {
             i += 1;
             continue;
         }
@@ -805,16 +1459,26 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
         let mut stop_after_poss = strip_possessive(t.text(text)).len() != t.text(text).len();
         while j < n && !stop_after_poss {
             let tj = toks[j];
-            if tj.kind == TokKind::Word && is_name_tok(tj.text(text)) && sent_of_tok[j] == sent_of_tok[i] {
+            if tj.kind == TokKind::Word
+                && is_name_tok(tj.text(text))
+                && sent_of_tok[j] == sent_of_tok[i]
+            {
                 run.push(j);
                 stop_after_poss = strip_possessive(tj.text(text)).len() != tj.text(text).len();
                 j += 1;
                 continue;
             }
             let conn = (tj.kind == TokKind::Word
-                && matches!(tj.text(text), "of" | "de" | "van" | "von" | "der" | "den" | "du" | "la" | "le" | "da" | "di"))
+                && matches!(
+                    tj.text(text),
+                    "of" | "de" | "van" | "von" | "der" | "den" | "du" | "la" | "le" | "da" | "di"
+                ))
                 || (tj.kind == TokKind::Punct && tj.text(text) == "&");
-            if conn && j + 1 < n && toks[j + 1].kind == TokKind::Word && is_name_tok(toks[j + 1].text(text)) {
+            if conn
+                && j + 1 < n
+                && toks[j + 1].kind == TokKind::Word
+                && is_name_tok(toks[j + 1].text(text))
+            {
                 run.push(j + 1);
                 j += 2;
                 continue;
@@ -829,12 +1493,12 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
             None
         };
         // drop leading function words / greetings
-        let mut greeted = prev_word.as_deref().is_some_and(|p| GREETINGS.contains(&p));
+        let mut greeted = prev_word.as_deref().is_some_and(|p| GREETINGS_SET.has(p));
         let mut k = 0;
         while k < run.len() {
             let l = lower(toks[run[k]].text(text));
-            if LEAD_SKIP.contains(&l.as_str()) && (k == 0) {
-                if GREETINGS.contains(&l.as_str()) {
+            if k == 0 && LEAD_SKIP_SET.has(&l) {
+                if GREETINGS_SET.has(&l) {
                     greeted = true;
                 }
                 run.remove(0);
@@ -847,7 +1511,7 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
         for &r in &run {
             let w = strip_possessive(toks[r].text(text));
             let l = lower(w);
-            if month_of(w).is_some() || is_weekday(w) || GENERIC_NAMES.contains(&l.as_str()) {
+            if month_of(w).is_some() || is_weekday(w) || GENERIC_SET.has(&l) {
                 groups.push(Vec::new());
             } else if let Some(g) = groups.last_mut() {
                 g.push(r);
@@ -869,14 +1533,18 @@ fn find_names(text: &str, toks: &[Tok], sents: &[(usize, usize)], sent_of_tok: &
                 && toks[first - 1].text(text) == ","
                 && (last + 1 >= n
                     || toks[last + 1].kind == TokKind::Newline
-                    || (toks[last + 1].kind == TokKind::Punct && matches!(toks[last + 1].text(text), "." | "!" | "?")))
+                    || (toks[last + 1].kind == TokKind::Punct
+                        && matches!(toks[last + 1].text(text), "." | "!" | "?")))
             {
                 continue;
             }
             // a lone capitalised first word needs a claim verb after it
             if g.len() == 1 && (initial && first == i || is_sentence_initial(text, toks, first)) {
-                let next = toks.get(last + 1).filter(|t| t.kind == TokKind::Word).map(|t| lower(t.text(text)));
-                if !next.as_deref().is_some_and(|v| CLAIM_VERBS.contains(&v)) {
+                let next = toks
+                    .get(last + 1)
+                    .filter(|t| t.kind == TokKind::Word)
+                    .map(|t| lower(t.text(text)));
+                if !next.as_deref().is_some_and(|v| CLAIM_SET.has(v)) {
                     continue;
                 }
             }
@@ -899,7 +1567,9 @@ struct Fact {
     path: String,
     text: String,
     lower: String,
-    stems: Vec<String>,
+    /// Word stems without the sender's own company/product words; computed
+    /// on first use (only figure binding needs them).
+    stems: std::cell::OnceCell<Vec<String>>,
     quantities: Vec<Quantity>,
     dates: Vec<DateMention>,
     is_proof: bool,
@@ -907,6 +1577,43 @@ struct Fact {
 }
 
 impl Fact {
+    fn stems(&self, sender_company: &str) -> &[String] {
+        self.stems.get_or_init(|| {
+            let text = self.text.as_str();
+            let toks = tokenize(text);
+            let mut stems = Vec::with_capacity(toks.len());
+            let sc_words: Vec<&str> = sender_company.split_whitespace().collect();
+            let mut skip_caps = false;
+            for tk in &toks {
+                if tk.kind != TokKind::Word {
+                    skip_caps = false;
+                    continue;
+                }
+                let w = tk.text(text);
+                let wl = lower(w);
+                if sc_words.contains(&wl.as_str()) {
+                    skip_caps = true;
+                    continue;
+                }
+                if skip_caps && w.chars().next().is_some_and(char::is_uppercase) {
+                    continue;
+                }
+                skip_caps = false;
+                for p in wl.split('-') {
+                    if !p.is_empty() {
+                        stems.push(stem(p).to_string());
+                    }
+                }
+                if wl.contains('-') {
+                    stems.push(stem(&wl).to_string());
+                }
+            }
+            stems.sort();
+            stems.dedup();
+            stems
+        })
+    }
+
     fn cite(&self) -> String {
         let t: String = self.text.chars().take(160).collect();
         format!("{}: \"{}\"", self.path, t)
@@ -964,12 +1671,37 @@ impl FactTable {
         add(&mut t, "brief.industry".into(), &b.industry, false);
         add(&mut t, "brief.region".into(), &b.region, false);
         add(&mut t, "brief.persona".into(), &b.persona, false);
-        add(&mut t, "brief.trigger.kind".into(), &b.trigger.kind.replace('_', " "), false);
-        add(&mut t, "brief.trigger.summary".into(), &b.trigger.summary, false);
-        add(&mut t, "brief.trigger.occurred_on".into(), &b.trigger.occurred_on, false);
+        add(
+            &mut t,
+            "brief.trigger.kind".into(),
+            &b.trigger.kind.replace('_', " "),
+            false,
+        );
+        add(
+            &mut t,
+            "brief.trigger.summary".into(),
+            &b.trigger.summary,
+            false,
+        );
+        add(
+            &mut t,
+            "brief.trigger.occurred_on".into(),
+            &b.trigger.occurred_on,
+            false,
+        );
         for (i, x) in b.known_initiatives.iter().enumerate() {
-            add(&mut t, format!("brief.known_initiatives[{i}].text"), &x.text, false);
-            add(&mut t, format!("brief.known_initiatives[{i}].observed_on"), &x.observed_on, false);
+            add(
+                &mut t,
+                format!("brief.known_initiatives[{i}].text"),
+                &x.text,
+                false,
+            );
+            add(
+                &mut t,
+                format!("brief.known_initiatives[{i}].observed_on"),
+                &x.observed_on,
+                false,
+            );
         }
         for (i, x) in b.intent_topics.iter().enumerate() {
             add(&mut t, format!("brief.intent_topics[{i}]"), x, false);
@@ -982,7 +1714,12 @@ impl FactTable {
         }
         add(&mut t, "brief.sender.name".into(), &b.sender.name, false);
         add(&mut t, "brief.sender.title".into(), &b.sender.title, false);
-        add(&mut t, "brief.sender.company".into(), &b.sender.company, false);
+        add(
+            &mut t,
+            "brief.sender.company".into(),
+            &b.sender.company,
+            false,
+        );
         for p in input.proofs {
             add(&mut t, format!("proofs[{}]", p.id), &p.text, true);
             add(&mut t, format!("proofs[{}].source", p.id), &p.source, true);
@@ -990,9 +1727,18 @@ impl FactTable {
         // products: capitalised words right after the sender company
         if !t.sender_company.is_empty() {
             let sc = t.sender_company.clone();
-            let facts_text: Vec<String> = t.facts.iter().map(|f| f.text.clone()).collect();
-            for ft in facts_text.iter().map(String::as_str).chain(input.draft.parts().map(|(_, s)| s)) {
-                let l = lower(ft);
+            let mut products = Vec::new();
+            let draft_parts: Vec<(String, &str)> =
+                input.draft.parts().map(|(_, s)| (lower(s), s)).collect();
+            let pairs = t
+                .facts
+                .iter()
+                .map(|f| (f.lower.as_str(), f.text.as_str()))
+                .chain(draft_parts.iter().map(|(l, s)| (l.as_str(), *s)));
+            for (l, ft) in pairs {
+                if l.len() != ft.len() {
+                    continue; // offsets differ after lowercasing
+                }
                 let mut from = 0;
                 while let Some(p) = l[from..].find(&sc) {
                     let after = from + p + sc.len();
@@ -1004,8 +1750,8 @@ impl FactTable {
                             .collect();
                         if w.chars().next().is_some_and(char::is_uppercase) {
                             let wl = lower(&w);
-                            if !t.products.contains(&wl) {
-                                t.products.push(wl);
+                            if !products.contains(&wl) {
+                                products.push(wl);
                             }
                         }
                     }
@@ -1015,13 +1761,14 @@ impl FactTable {
                     }
                 }
             }
+            t.products = products;
         }
         t
     }
 
     fn add_fact(&mut self, path: String, text: &str, is_proof: bool) {
         let toks = tokenize(text);
-        let (mut quantities, mut dates) = extract(text, &toks);
+        let (quantities, mut dates) = extract(text, &toks);
         if let Some(d) = iso_date(text) {
             dates.push(d);
         }
@@ -1030,46 +1777,16 @@ impl FactTable {
                 self.quantified_nouns.push(stem(n).to_string());
             }
         }
-        quantities.retain(|q| !q.courtesy || true);
         let l = lower(text);
-        // stems, without the sender's own company/product words
-        let mut stems = Vec::with_capacity(toks.len());
-        let sc_words: Vec<&str> = self.sender_company.split_whitespace().collect();
-        let mut skip_caps = false;
-        for tk in &toks {
-            if tk.kind != TokKind::Word {
-                skip_caps = false;
-                continue;
-            }
-            let w = tk.text(text);
-            let wl = lower(w);
-            if sc_words.contains(&wl.as_str()) {
-                skip_caps = true;
-                continue;
-            }
-            if skip_caps && w.chars().next().is_some_and(char::is_uppercase) {
-                continue;
-            }
-            skip_caps = false;
-            for p in wl.split('-') {
-                if !p.is_empty() {
-                    stems.push(stem(p).to_string());
-                }
-            }
-            if wl.contains('-') {
-                stems.push(stem(&wl).to_string());
-            }
-        }
-        stems.sort();
-        stems.dedup();
-        let subject_is_sender = !self.sender_company.is_empty() && l.trim_start().starts_with(&self.sender_company);
+        let subject_is_sender =
+            !self.sender_company.is_empty() && l.trim_start().starts_with(&self.sender_company);
         self.corpus.push_str(&l);
         self.corpus.push('\n');
         self.facts.push(Fact {
             path,
             text: text.to_string(),
             lower: l,
-            stems,
+            stems: std::cell::OnceCell::new(),
             quantities,
             dates,
             is_proof,
@@ -1081,11 +1798,16 @@ impl FactTable {
         if n.is_empty() {
             return Subject::None;
         }
-        if self.competitors.iter().any(|c| c == n || contains_word(n, c) || contains_word(c, n)) {
+        if self
+            .competitors
+            .iter()
+            .any(|c| c == n || contains_word(n, c) || contains_word(c, n))
+        {
             return Subject::Competitor;
         }
         if !self.account.is_empty()
-            && (contains_word(&self.account, n) || (self.account_first.len() >= 3 && n.starts_with(&self.account_first)))
+            && (contains_word(&self.account, n)
+                || (self.account_first.len() >= 3 && n.starts_with(&self.account_first)))
         {
             return Subject::Account;
         }
@@ -1127,15 +1849,71 @@ impl FactTable {
         }
         // job titles and departments
         const ROLE: &[&str] = &[
-            "head", "director", "chief", "officer", "manager", "vp", "president", "engineer",
-            "analyst", "lead", "executive", "team", "council", "board", "department", "security",
-            "data", "engineering", "compliance", "risk", "finance", "procurement", "operations",
-            "office", "information", "technology", "privacy", "governance", "it", "grc",
-            "product", "sales", "marketing", "legal", "audit", "internal", "global", "regional",
-            "senior", "principal", "of", "and", "&", "cyber", "infrastructure", "platform",
-            "cloud", "architect", "architecture", "consultant", "specialist", "partner",
-            "account", "solutions", "customer", "success", "support", "services", "service",
-            "administrator", "admin", "controller", "treasurer", "general", "counsel",
+            "head",
+            "director",
+            "chief",
+            "officer",
+            "manager",
+            "vp",
+            "president",
+            "engineer",
+            "analyst",
+            "lead",
+            "executive",
+            "team",
+            "council",
+            "board",
+            "department",
+            "security",
+            "data",
+            "engineering",
+            "compliance",
+            "risk",
+            "finance",
+            "procurement",
+            "operations",
+            "office",
+            "information",
+            "technology",
+            "privacy",
+            "governance",
+            "it",
+            "grc",
+            "product",
+            "sales",
+            "marketing",
+            "legal",
+            "audit",
+            "internal",
+            "global",
+            "regional",
+            "senior",
+            "principal",
+            "of",
+            "and",
+            "&",
+            "cyber",
+            "infrastructure",
+            "platform",
+            "cloud",
+            "architect",
+            "architecture",
+            "consultant",
+            "specialist",
+            "partner",
+            "account",
+            "solutions",
+            "customer",
+            "success",
+            "support",
+            "services",
+            "service",
+            "administrator",
+            "admin",
+            "controller",
+            "treasurer",
+            "general",
+            "counsel",
         ];
         words.iter().all(|w| ROLE.contains(w))
     }
@@ -1151,7 +1929,11 @@ fn contains_word(hay: &str, needle: &str) -> bool {
     while let Some(p) = hay[from..].find(needle) {
         let a = from + p;
         let e = a + needle.len();
-        let before_ok = a == 0 || !hay[..a].chars().next_back().is_some_and(char::is_alphanumeric);
+        let before_ok = a == 0
+            || !hay[..a]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
         let after_ok = e >= hb.len() || !hay[e..].chars().next().is_some_and(char::is_alphanumeric);
         if before_ok && after_ok {
             return true;

@@ -34,7 +34,11 @@ pub struct ExampleFailure {
 impl std::fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.expected_flag {
-            write!(f, "[{}] must_flag did not fire: {:?}", self.rule_id, self.example)
+            write!(
+                f,
+                "[{}] must_flag did not fire: {:?}",
+                self.rule_id, self.example
+            )
         } else {
             write!(f, "[{}] must_pass fired: {:?}", self.rule_id, self.example)
         }
@@ -69,7 +73,8 @@ impl Pipeline {
     /// (subject, then body), span start, span end, check and rule id.
     pub fn run(&self, input: &CheckInput<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
-        self.grounding.run(input, &self.policy_competitors, &mut out);
+        self.grounding
+            .run(input, &self.policy_competitors, &mut out);
         let comps = competitor_names(input, &self.policy_competitors);
         let vs = views(input, &comps);
         self.red_line.run_views(&vs, &mut out);
@@ -118,7 +123,10 @@ impl Pipeline {
         let mut out = Vec::new();
         match info.check {
             CheckKind::RedLine => self.red_line.run_one(rule_id, &vs, &mut out),
-            CheckKind::Tone => self.tone.run_views(Channel::LandingPage, &vs, Some(rule_id), &mut out),
+            CheckKind::Tone => {
+                self.tone
+                    .run_views(Channel::LandingPage, &vs, Some(rule_id), &mut out)
+            }
             CheckKind::Grounding => return None,
         }
         Some(out.iter().any(|f| f.rule_id == rule_id))
@@ -147,12 +155,19 @@ impl Pipeline {
 /// Sort findings by part, span start, span end, check, rule id.
 pub fn sort_findings(v: &mut [Finding]) {
     v.sort_by(|a, b| {
-        (part_order(a.span.part), a.span.start, a.span.end, a.check, &a.rule_id).cmp(&(
-            part_order(b.span.part),
-            b.span.start,
-            b.span.end,
-            b.check,
-            &b.rule_id,
-        ))
+        (
+            part_order(a.span.part),
+            a.span.start,
+            a.span.end,
+            a.check,
+            &a.rule_id,
+        )
+            .cmp(&(
+                part_order(b.span.part),
+                b.span.start,
+                b.span.end,
+                b.check,
+                &b.rule_id,
+            ))
     });
 }

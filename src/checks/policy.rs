@@ -373,7 +373,9 @@ impl CheckPolicies {
             }
             let s = &f.shouting;
             ids.push((s.id.clone(), VOICE_FILE));
-            check_rule_head(VOICE_FILE, voice_toml, &s.id, &s.version, &s.message, &mut errs);
+            check_rule_head(
+                VOICE_FILE, voice_toml, &s.id, &s.version, &s.message, &mut errs,
+            );
             if s.min_len < 2 {
                 errs.push(err_at(
                     VOICE_FILE,
@@ -403,7 +405,9 @@ impl CheckPolicies {
             });
             let l = &f.sentence_length;
             ids.push((l.id.clone(), VOICE_FILE));
-            check_rule_head(VOICE_FILE, voice_toml, &l.id, &l.version, &l.message, &mut errs);
+            check_rule_head(
+                VOICE_FILE, voice_toml, &l.id, &l.version, &l.message, &mut errs,
+            );
             if l.max_words == 0 {
                 errs.push(err_at(
                     VOICE_FILE,
@@ -428,7 +432,9 @@ impl CheckPolicies {
             });
             let g = &f.reading_level;
             ids.push((g.id.clone(), VOICE_FILE));
-            check_rule_head(VOICE_FILE, voice_toml, &g.id, &g.version, &g.message, &mut errs);
+            check_rule_head(
+                VOICE_FILE, voice_toml, &g.id, &g.version, &g.message, &mut errs,
+            );
             if !(g.max_grade.is_finite() && g.max_grade > 0.0) {
                 errs.push(err_at(
                     VOICE_FILE,
@@ -539,8 +545,14 @@ impl CheckPolicies {
         if !errs.is_empty() {
             return Err(errs);
         }
-        let (Some(rl), Some(vo), Some(cl), Some(shouting), Some(sentence_length), Some(reading_level)) =
-            (rl, vo, cl, shouting, sentence_length, reading_level)
+        let (
+            Some(rl),
+            Some(vo),
+            Some(cl),
+            Some(shouting),
+            Some(sentence_length),
+            Some(reading_level),
+        ) = (rl, vo, cl, shouting, sentence_length, reading_level)
         else {
             return Err(vec![PolicyError {
                 file: String::new(),
@@ -634,7 +646,10 @@ fn line_col(src: &str, pos: usize) -> (usize, usize) {
     let pos = pos.min(src.len());
     let before = &src.as_bytes()[..pos];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     let col = src
         .get(line_start..pos)
         .map_or(pos - line_start, |s| s.chars().count())
@@ -647,8 +662,11 @@ fn rule_id_near(src: &str, pos: usize) -> Option<String> {
     let before = src.get(..pos.min(src.len()))?;
     let table = before.rfind("\n[")?;
     let seg = &src[table + 1..];
-    if !seg.starts_with("[[rules]]") && !seg.starts_with("[[limits]]") && !seg.starts_with("[shouting]")
-        && !seg.starts_with("[sentence_length]") && !seg.starts_with("[reading_level]")
+    if !seg.starts_with("[[rules]]")
+        && !seg.starts_with("[[limits]]")
+        && !seg.starts_with("[shouting]")
+        && !seg.starts_with("[sentence_length]")
+        && !seg.starts_with("[reading_level]")
     {
         return None;
     }
@@ -660,13 +678,7 @@ fn rule_id_near(src: &str, pos: usize) -> Option<String> {
 }
 
 /// An error located at the first occurrence of `needle` in `src`.
-fn err_at(
-    file: &str,
-    src: &str,
-    needle: &str,
-    rule: Option<&str>,
-    message: String,
-) -> PolicyError {
+fn err_at(file: &str, src: &str, needle: &str, rule: Option<&str>, message: String) -> PolicyError {
     let (line, col) = src
         .find(needle)
         .map(|p| line_col(src, p))
@@ -703,7 +715,13 @@ fn check_meta(file: &str, src: &str, meta: &ItemMeta, errs: &mut Vec<PolicyError
         ));
     }
     if meta.owner.trim().is_empty() {
-        errs.push(err_at(file, src, "owner", None, "meta.owner is empty".into()));
+        errs.push(err_at(
+            file,
+            src,
+            "owner",
+            None,
+            "meta.owner is empty".into(),
+        ));
     }
 }
 
@@ -716,7 +734,13 @@ fn check_rule_head(
     errs: &mut Vec<PolicyError>,
 ) {
     if id.trim().is_empty() {
-        errs.push(err_at(file, src, "id = \"\"", None, "rule id is empty".into()));
+        errs.push(err_at(
+            file,
+            src,
+            "id = \"\"",
+            None,
+            "rule id is empty".into(),
+        ));
     }
     if !is_semver(version) {
         errs.push(err_at(
@@ -811,7 +835,13 @@ fn compile_rule(
                 // locate the pattern text (TOML literal strings keep it verbatim)
                 let mut pe = err_at(file, src, needle, Some(&r.id), String::new());
                 if pe.line.is_none() {
-                    pe = err_at(file, src, &format!("\"{}\"", r.id), Some(&r.id), String::new());
+                    pe = err_at(
+                        file,
+                        src,
+                        &format!("\"{}\"", r.id),
+                        Some(&r.id),
+                        String::new(),
+                    );
                 }
                 pe.message = format!("{what}[{i}] does not compile: {e}");
                 errs.push(pe);

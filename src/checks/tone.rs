@@ -5,8 +5,8 @@
 //! `policies/channel_limits.toml`.
 
 use super::policy::{
-    ChannelLimit, CheckPolicies, LimitUnit, PatternRule, ReadingLevelRule, RuleInfo,
-    SentenceLengthRule, ShoutingRule, CHANNEL_LIMITS_FILE, VOICE_FILE,
+    CHANNEL_LIMITS_FILE, ChannelLimit, CheckPolicies, LimitUnit, PatternRule, ReadingLevelRule,
+    RuleInfo, SentenceLengthRule, ShoutingRule, VOICE_FILE,
 };
 use super::scan::{PartView, competitor_names, run_rule, views};
 use super::text::{TokKind, snap, tokenize};
@@ -23,7 +23,14 @@ pub struct ToneCheck {
     policy_competitors: Vec<String>,
 }
 
-fn finding(info: &RuleInfo, view: &PartView<'_>, a: usize, e: usize, evidence: String, suggestion: Option<String>) -> Option<Finding> {
+fn finding(
+    info: &RuleInfo,
+    view: &PartView<'_>,
+    a: usize,
+    e: usize,
+    evidence: String,
+    suggestion: Option<String>,
+) -> Option<Finding> {
     let (a, e) = snap(view.text, a, e);
     (a < e).then(|| Finding {
         check: CheckKind::Tone,
@@ -72,7 +79,13 @@ impl ToneCheck {
         }
     }
 
-    pub(crate) fn run_views(&self, channel: Channel, views: &[PartView<'_>], only: Option<&str>, out: &mut Vec<Finding>) {
+    pub(crate) fn run_views(
+        &self,
+        channel: Channel,
+        views: &[PartView<'_>],
+        only: Option<&str>,
+        out: &mut Vec<Finding>,
+    ) {
         let want = |id: &str| only.is_none_or(|o| o == id);
         for v in views {
             for r in &self.patterns {
@@ -120,7 +133,10 @@ impl ToneCheck {
                     ));
                 }
             }
-            if total_words >= self.reading_level.min_words && n_sent > 0 && want(&self.reading_level.info.id) {
+            if total_words >= self.reading_level.min_words
+                && n_sent > 0
+                && want(&self.reading_level.info.id)
+            {
                 let grade = 0.39 * (total_words as f64 / n_sent as f64)
                     + 11.8 * (total_syll as f64 / total_words as f64)
                     - 15.59;
@@ -148,13 +164,17 @@ impl ToneCheck {
                 let trimmed_start = v.text.len() - v.text.trim_start().len();
                 let (count, over_at) = match l.unit {
                     LimitUnit::Words => {
-                        let words: Vec<_> = toks.iter().filter(|t| t.kind == TokKind::Word).collect();
+                        let words: Vec<_> =
+                            toks.iter().filter(|t| t.kind == TokKind::Word).collect();
                         (words.len(), words.get(l.max).map(|t| t.start))
                     }
                     LimitUnit::Chars => {
                         let t = v.text.trim();
                         let n = t.chars().count();
-                        (n, t.char_indices().nth(l.max).map(|(i, _)| trimmed_start + i))
+                        (
+                            n,
+                            t.char_indices().nth(l.max).map(|(i, _)| trimmed_start + i),
+                        )
                     }
                 };
                 if count > l.max
@@ -190,7 +210,10 @@ impl ToneCheck {
             if t.kind != TokKind::Word {
                 continue;
             }
-            if v.masked.get(t.start).is_some_and(|&b| b == 0x01 || b == 0x02) {
+            if v.masked
+                .get(t.start)
+                .is_some_and(|&b| b == 0x01 || b == 0x02)
+            {
                 continue;
             }
             let w = t.text(v.text);
@@ -217,11 +240,13 @@ impl ToneCheck {
             }
             let up = w.to_uppercase().replace('\u{2019}', "'");
             let is_acr = s.acronyms.binary_search(&up).is_ok()
-                || up.split(['-', '&', '\'']).all(|p| p.is_empty() || s.acronyms.binary_search(&p.to_string()).is_ok());
+                || up
+                    .split(['-', '&', '\''])
+                    .all(|p| p.is_empty() || s.acronyms.binary_search(&p.to_string()).is_ok());
             if is_acr {
                 continue;
             }
-            let definite = letters >= s.min_len || s.emphasis_words.iter().any(|e| *e == up);
+            let definite = letters >= s.min_len || s.emphasis_words.contains(&up);
             flags.push((t.start, t.end, definite));
         }
         // a run of two or more capitalised non-acronyms is shouting too
@@ -230,7 +255,10 @@ impl ToneCheck {
             let (a, e, d) = flags[i];
             let mut run_end = e;
             let mut j = i + 1;
-            while j < flags.len() && v.text[run_end..flags[j].0].trim().is_empty() && !v.text[run_end..flags[j].0].contains('\n') {
+            while j < flags.len()
+                && v.text[run_end..flags[j].0].trim().is_empty()
+                && !v.text[run_end..flags[j].0].contains('\n')
+            {
                 run_end = flags[j].1;
                 j += 1;
             }
