@@ -87,3 +87,21 @@ fn dump_all_findings() {
         }
     }
 }
+
+/// A fixed workload for profilers (`valgrind --tool=callgrind`), ignored by
+/// default: every dev case, 20 times.
+#[test]
+#[ignore]
+fn perf_loop() {
+    let cases = load_cases(dev_path()).expect("dev set loads");
+    let pipeline = Pipeline::bundled();
+    let mut n = 0usize;
+    let t0 = std::time::Instant::now();
+    for _ in 0..20 {
+        for c in &cases {
+            n += proofline::eval::check_case(&pipeline, c).len();
+        }
+    }
+    let per = t0.elapsed().as_secs_f64() * 1e6 / (20.0 * cases.len() as f64);
+    println!("{n} findings; {per:.1} µs per case");
+}

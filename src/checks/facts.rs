@@ -3,7 +3,7 @@
 //! alike, so that "40%" = "40 percent", "$2.4M" = "$2.4 million",
 //! "5 days" = "five days", "2026-11-12" = "12 November" = "November 12, 2026".
 
-use super::text::{Tok, TokKind, month_of, number_word};
+use super::text::{Tok, TokKind, lower_small, month_of, number_word};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
@@ -18,7 +18,8 @@ pub enum TimeUnit {
 }
 
 pub fn time_unit(w: &str) -> Option<TimeUnit> {
-    let l = w.to_ascii_lowercase();
+    let mut buf = [0u8; 32];
+    let l = lower_small(w, &mut buf)?;
     let l = l.trim_end_matches('s');
     Some(match l {
         "second" | "sec" => TimeUnit::Second,
@@ -140,7 +141,8 @@ fn season_of_month(m: u8) -> u8 {
 }
 
 fn season(w: &str) -> Option<u8> {
-    Some(match w.to_ascii_lowercase().as_str() {
+    let mut buf = [0u8; 32];
+    Some(match lower_small(w, &mut buf)? {
         "spring" => 1,
         "summer" => 2,
         "autumn" | "fall" => 3,
@@ -215,7 +217,8 @@ fn currency_symbol(p: &str) -> Option<&'static str> {
 }
 
 fn currency_word(w: &str) -> Option<&'static str> {
-    Some(match w.to_ascii_lowercase().as_str() {
+    let mut buf = [0u8; 32];
+    Some(match lower_small(w, &mut buf)? {
         "usd" | "dollars" | "dollar" => "USD",
         "eur" | "euros" | "euro" => "EUR",
         "gbp" | "pounds" | "sterling" => "GBP",
@@ -236,7 +239,8 @@ fn currency_word(w: &str) -> Option<&'static str> {
 }
 
 fn scale_word(w: &str) -> Option<f64> {
-    Some(match w.to_ascii_lowercase().as_str() {
+    let mut buf = [0u8; 32];
+    Some(match lower_small(w, &mut buf)? {
         "thousand" | "k" => 1e3,
         "million" | "millions" | "m" | "mn" | "mm" => 1e6,
         "billion" | "billions" | "bn" | "b" => 1e9,
@@ -342,6 +346,10 @@ const MEETING_NOUNS: &[&str] = &[
 
 fn lw(s: &str, t: &Tok) -> String {
     t.text(s).to_ascii_lowercase()
+}
+
+fn in_list(list: &[&str], w: &str) -> bool {
+    list.iter().any(|x| x.eq_ignore_ascii_case(w))
 }
 
 fn word_at<'a>(s: &'a str, toks: &[Tok], i: usize) -> Option<&'a str> {
@@ -611,6 +619,13 @@ pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
 
 fn numeric_date(w: &str) -> Option<DateMention> {
     let b = w.as_bytes();
+    if b.len() < 6
+        || b.len() > 10
+        || !b[0].is_ascii_digit()
+        || !b.iter().any(|&c| c == b'-' || c == b'/' || c == b'.')
+    {
+        return None;
+    }
     // 2026-11-12
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
         let y = is_year(&w[..4])?;
@@ -628,8 +643,13 @@ fn numeric_date(w: &str) -> Option<DateMention> {
     }
     // 12/11/2026, 11.12.2026 (tokenizer keeps '/'; '.' only between digits)
     for sep in ['/', '.'] {
-        let parts: Vec<&str> = w.split(sep).collect();
-        if parts.len() == 3
+        let mut it = w.split(sep);
+        let parts = [
+            it.next().unwrap_or(""),
+            it.next().unwrap_or(""),
+            it.next().unwrap_or(""),
+        ];
+        if it.next().is_none()
             && parts
                 .iter()
                 .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
@@ -720,8 +740,9 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
             kind = QKind::Money(c);
             start = toks[i - 1].start;
             tok_start = i - 1;
-            if i >= 2 && !used[i - 2] {
-                if let Some(c2) = word_at(s, toks, i - 2).and_then(|x| {
+            if i >= 2
+                && !used[i - 2]
+                && let Some(c2) = word_at(s, toks, i - 2).and_then(|x| {
                     Some(match x {
                         "US" => "USD",
                         "A" | "AU" => "AUD",
@@ -731,12 +752,12 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
                         "NZ" => "NZD",
                         _ => return None,
                     })
-                }) && toks[i - 2].end == toks[i - 1].start
-                {
-                    kind = QKind::Money(c2);
-                    start = toks[i - 2].start;
-                    tok_start = i - 2;
-                }
+                })
+                && toks[i - 2].end == toks[i - 1].start
+            {
+                kind = QKind::Money(c2);
+                start = toks[i - 2].start;
+                tok_start = i - 2;
             }
         }
     } else if i >= 1
@@ -785,7 +806,7 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
     if kind == QKind::Count {
         // time units (allowing one adjective: "5 business days")
         let mut j = end_tok;
-        if word_at(s, toks, j).is_some_and(|x| ADJ_SKIP.contains(&x.to_ascii_lowercase().as_str()))
+        if word_at(s, toks, j).is_some_and(|x| in_list(ADJ_SKIP, x))
             && word_at(s, toks, j + 1).and_then(time_unit).is_some()
         {
             j += 1;
@@ -807,10 +828,9 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
     // identifiers: "SOC 2", "ISO 27001", "Level 1", "Windows 11"
     if kind == QKind::Count && rest.is_empty() && tok_start == i && i >= 1 {
         if let Some(pw) = word_at(s, toks, i - 1) {
-            let pl = pw.to_ascii_lowercase();
             let mid_cap = is_capitalized(pw) && !is_sentence_initial(s, toks, i - 1);
             if is_all_caps_word(pw)
-                || IDENT_WORDS.contains(&pl.as_str())
+                || in_list(IDENT_WORDS, pw)
                 || (mid_cap && month_of(pw).is_none())
             {
                 return None;
@@ -857,7 +877,7 @@ fn courtesy_minutes(s: &str, toks: &[Tok], tok_start: usize, tok_end: usize) -> 
     }
     for k in tok_end..(tok_end + 3).min(toks.len()) {
         if let Some(w) = word_at(s, toks, k)
-            && MEETING_NOUNS.contains(&w.to_ascii_lowercase().as_str())
+            && in_list(MEETING_NOUNS, w)
         {
             return true;
         }
@@ -923,7 +943,7 @@ fn word_quantity(s: &str, toks: &[Tok], i: usize, v: f64) -> Option<Quantity> {
         let _ = nw;
     }
     let mut j = end_tok;
-    if word_at(s, toks, j).is_some_and(|x| ADJ_SKIP.contains(&x.to_ascii_lowercase().as_str()))
+    if word_at(s, toks, j).is_some_and(|x| in_list(ADJ_SKIP, x))
         && word_at(s, toks, j + 1).and_then(time_unit).is_some()
     {
         j += 1;
@@ -935,7 +955,8 @@ fn word_quantity(s: &str, toks: &[Tok], i: usize, v: f64) -> Option<Quantity> {
             kind = QKind::Duration(tu);
             end_tok = j + 1;
             if matches!(tu, TimeUnit::Minute | TimeUnit::Second) {
-                courtesy = courtesy_minutes(s, toks, i, end_tok) || true;
+                // any minute/second duration written in words is a courtesy ("two minutes")
+                courtesy = true;
             }
         } else if l == "percent" {
             kind = QKind::Percent;

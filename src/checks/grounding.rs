@@ -16,6 +16,7 @@
 //! - a hypothesis repeated as a plain statement is flagged.
 
 use super::facts::{DateMention, QKind, Quantity, extract, is_sentence_initial, iso_date};
+use super::text::WordSet;
 use super::text::{
     Tok, TokKind, is_stopword, is_weekday, lower, month_of, sentences, stem, stems_match,
     strip_possessive, tokenize,
@@ -23,6 +24,12 @@ use super::text::{
 use super::{Check, CheckInput};
 use crate::model::{CheckKind, Finding, Severity, Span, TextPart};
 use regex::bytes::{Regex, RegexBuilder};
+use std::sync::LazyLock;
+
+static LEAD_SKIP_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(LEAD_SKIP));
+static GREETINGS_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GREETINGS));
+static GENERIC_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GENERIC_NAMES));
+static CLAIM_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(CLAIM_VERBS));
 
 pub const RULE_FIGURE: &str = "grounding.figure";
 pub const RULE_FIGURE_BINDING: &str = "grounding.figure_binding";
@@ -48,6 +55,7 @@ fn ci(p: &str) -> Regex {
     RegexBuilder::new(p)
         .unicode(false)
         .case_insensitive(true)
+        .dfa_size_limit(1 << 24)
         .build()
         .expect("built-in grounding pattern compiles")
 }
@@ -135,6 +143,16 @@ impl GroundingCheck {
             })
             .collect();
         let names = find_names(text, &toks, &sents, &sent_of_tok);
+        // per name: lowercase form, class, whether a fact supports it
+        let name_info: Vec<(String, Subject, bool)> = names
+            .iter()
+            .map(|n| {
+                let l = lower(strip_possessive(&text[n.start..n.end]));
+                let c = table.classify(&l);
+                let sup = table.name_supported(&l);
+                (l, c, sup)
+            })
+            .collect();
         let mut name_tok = vec![false; toks.len()];
         for n in &names {
             for f in &mut name_tok[n.tok_i..n.tok_j] {
@@ -247,15 +265,11 @@ impl GroundingCheck {
         }
 
         // 3. Names of organisations, customers, tools and people.
-        for n in &names {
-            if is_q[sent_of_tok[n.tok_i]] {
+        for (n, (_, _, sup)) in names.iter().zip(&name_info) {
+            if is_q[sent_of_tok[n.tok_i]] || *sup {
                 continue;
             }
             let raw = &text[n.start..n.end];
-            let nm = lower(strip_possessive(raw));
-            if table.name_supported(&nm) {
-                continue;
-            }
             push(
                 out,
                 text,
@@ -275,7 +289,24 @@ impl GroundingCheck {
             );
         }
 
-        // 4-6. Sentence-level claims.
+        // 4-6. Sentence-level claims (each pattern runs once over the part).
+        let tb = text.as_bytes();
+        let cert_hits: Vec<(usize, usize)> = self
+            .cert
+            .find_iter(tb)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let award_hits: Vec<(usize, usize)> = self
+            .award
+            .find_iter(tb)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let hedge_hits: Vec<usize> = if table.hypotheses.is_empty() {
+            Vec::new()
+        } else {
+            self.hedge.find_iter(tb).map(|m| m.start()).collect()
+        };
+        let fact_norms: std::cell::OnceCell<Vec<String>> = std::cell::OnceCell::new();
         for (si, &(sa, se)) in sents.iter().enumerate() {
             if is_q[si] {
                 continue;
@@ -283,14 +314,15 @@ impl GroundingCheck {
             let sent = &text[sa..se];
             let sb = sent.as_bytes();
             // certifications / compliance status
-            for m in self.cert.find_iter(sb) {
-                let (ma, me) = (m.start(), m.end());
+            for &(ga, ge) in cert_hits.iter().filter(|&&(a, e)| a >= sa && e <= se) {
+                let (ma, me) = (ga - sa, ge - sa);
                 let w0 = floor_cb(sent, ma.saturating_sub(45));
                 let w1 = ceil_cb(sent, (me + 45).min(sent.len()));
                 let window = &sent[w0..w1];
-                if !self.status.is_match(window.as_bytes()) {
+                let Some(st) = self.status.find(window.as_bytes()) else {
                     continue;
-                }
+                };
+                let (span_a, span_b) = ((w0 + st.start()).min(ma), (w0 + st.end()).max(me));
                 if self
                     .aspiration
                     .is_match(&sb[floor_cb(sent, ma.saturating_sub(60))..ma])
@@ -299,8 +331,10 @@ impl GroundingCheck {
                 }
                 let cert_norm = norm_cert(&sent[ma..me]);
                 let subj = subject_before(text, &names, sa + ma, sa, table);
-                let ok = table.facts.iter().any(|f| {
-                    norm_cert(&f.lower).contains(&cert_norm)
+                let norms = fact_norms
+                    .get_or_init(|| table.facts.iter().map(|f| norm_cert(&f.lower)).collect());
+                let ok = table.facts.iter().zip(norms).any(|(f, fnorm)| {
+                    fnorm.contains(&cert_norm)
                         && self.status.is_match(f.lower.as_bytes())
                         && match &subj {
                             Subject::Third(n) => f.lower.contains(n.as_str()),
@@ -315,8 +349,8 @@ impl GroundingCheck {
                         out,
                         text,
                         part,
-                        sa + w0,
-                        sa + w1.min(sent.len()),
+                        sa + span_a,
+                        sa + span_b,
                         RULE_CERTIFICATION,
                         "States a certification or compliance status that no fact supports.",
                         format!(
@@ -329,8 +363,9 @@ impl GroundingCheck {
                 }
             }
             // awards and analyst recognition
-            for m in self.award.find_iter(sb) {
-                let mt = lower(&sent[m.start()..m.end()]);
+            for &(ga, ge) in award_hits.iter().filter(|&&(a, e)| a >= sa && e <= se) {
+                let m = (ga - sa)..(ge - sa);
+                let mt = lower(&sent[m.start..m.end]);
                 let key = award_key(&mt);
                 if table.facts.iter().any(|f| f.lower.contains(&key)) {
                     continue;
@@ -339,32 +374,23 @@ impl GroundingCheck {
                     out,
                     text,
                     part,
-                    sa + m.start(),
-                    sa + m.end(),
+                    sa + m.start,
+                    sa + m.end,
                     RULE_AWARD,
                     "Claims an award or analyst recognition that no proof supports.",
-                    format!("no proof mentions \"{}\"", &sent[m.start()..m.end()]),
+                    format!("no proof mentions \"{}\"", &sent[m.start..m.end]),
                     Some("Remove the award claim or use an approved proof that states it.".into()),
                 );
             }
             // hypotheses stated as fact
-            if !table.hypotheses.is_empty() && !self.hedge.is_match(sb) {
-                let has_third = names.iter().any(|n| {
-                    sent_of_tok[n.tok_i] == si
-                        && matches!(
-                            table.classify(&lower(strip_possessive(&text[n.start..n.end]))),
-                            Subject::Third(_)
-                        )
-                        && table.name_supported(&lower(strip_possessive(&text[n.start..n.end])))
+            if !table.hypotheses.is_empty() && !hedge_hits.iter().any(|&p| p >= sa && p < se) {
+                let has_third = names.iter().zip(&name_info).any(|(n, (_, c, sup))| {
+                    sent_of_tok[n.tok_i] == si && matches!(c, Subject::Third(_)) && *sup
                 });
                 let pronoun_third = first_word_pronoun(sent) && si > 0 && {
                     // "It kept EU customer data ..." about the previous customer
-                    names.iter().any(|n| {
-                        sent_of_tok[n.tok_i] + 1 == si
-                            && matches!(
-                                table.classify(&lower(strip_possessive(&text[n.start..n.end]))),
-                                Subject::Third(_)
-                            )
+                    names.iter().zip(&name_info).any(|(n, (_, c, _))| {
+                        sent_of_tok[n.tok_i] + 1 == si && matches!(c, Subject::Third(_))
                     })
                 };
                 if !has_third && !pronoun_third {
@@ -473,10 +499,17 @@ impl GroundingCheck {
                 .take_while(|(k, _)| sent_of_tok[*k] == si)
                 .find(|(_, t)| {
                     t.kind == TokKind::Word
-                        && matches!(
-                            lower(t.text(text)).as_str(),
-                            "you" | "your" | "you're" | "you've" | "yours"
-                        )
+                        && [
+                            "you",
+                            "your",
+                            "you're",
+                            "you've",
+                            "yours",
+                            "you\u{2019}re",
+                            "you\u{2019}ve",
+                        ]
+                        .iter()
+                        .any(|y| t.text(text).eq_ignore_ascii_case(y))
                 })
                 .map(|(k, _)| toks[k].start);
             let last_name_end = names
@@ -514,7 +547,11 @@ impl GroundingCheck {
             }
             let misses = window
                 .iter()
-                .filter(|w| !f.stems.iter().any(|s| stems_match(s, w) || synonyms(s, w)))
+                .filter(|w| {
+                    !f.stems(&table.sender_company)
+                        .iter()
+                        .any(|s| stems_match(s, w) || synonyms(s, w))
+                })
                 .count();
             if misses <= window.len() / 3 {
                 return;
@@ -1383,24 +1420,23 @@ fn find_names(
         .iter()
         .map(|&(a, e)| {
             let s = &text[a..e];
-            let words: Vec<&str> = s.split_whitespace().collect();
-            if words.len() <= 4 && s.ends_with(',') {
+            let n_words = s.split_whitespace().count();
+            if n_words <= 4 && s.ends_with(',') {
                 return true;
             }
             let terminal = s.ends_with(['.', '!', '?', ':', ',']);
-            if !terminal && words.len() >= 3 {
-                let long: Vec<&&str> = words
-                    .iter()
-                    .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
-                    .collect();
-                if !long.is_empty() {
-                    let caps = long
-                        .iter()
-                        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
-                        .count();
-                    if caps * 10 >= long.len() * 6 && caps >= 3 {
-                        return true;
+            if !terminal && n_words >= 3 {
+                let (mut long, mut caps) = (0usize, 0usize);
+                for w in s.split_whitespace() {
+                    if w.chars().filter(|c| c.is_alphabetic()).count() >= 4 {
+                        long += 1;
+                        if w.chars().next().is_some_and(char::is_uppercase) {
+                            caps += 1;
+                        }
                     }
+                }
+                if long > 0 && caps * 10 >= long * 6 && caps >= 3 {
+                    return true;
                 }
             }
             false
@@ -1457,12 +1493,12 @@ fn find_names(
             None
         };
         // drop leading function words / greetings
-        let mut greeted = prev_word.as_deref().is_some_and(|p| GREETINGS.contains(&p));
+        let mut greeted = prev_word.as_deref().is_some_and(|p| GREETINGS_SET.has(p));
         let mut k = 0;
         while k < run.len() {
             let l = lower(toks[run[k]].text(text));
-            if LEAD_SKIP.contains(&l.as_str()) && (k == 0) {
-                if GREETINGS.contains(&l.as_str()) {
+            if k == 0 && LEAD_SKIP_SET.has(&l) {
+                if GREETINGS_SET.has(&l) {
                     greeted = true;
                 }
                 run.remove(0);
@@ -1475,7 +1511,7 @@ fn find_names(
         for &r in &run {
             let w = strip_possessive(toks[r].text(text));
             let l = lower(w);
-            if month_of(w).is_some() || is_weekday(w) || GENERIC_NAMES.contains(&l.as_str()) {
+            if month_of(w).is_some() || is_weekday(w) || GENERIC_SET.has(&l) {
                 groups.push(Vec::new());
             } else if let Some(g) = groups.last_mut() {
                 g.push(r);
@@ -1508,7 +1544,7 @@ fn find_names(
                     .get(last + 1)
                     .filter(|t| t.kind == TokKind::Word)
                     .map(|t| lower(t.text(text)));
-                if !next.as_deref().is_some_and(|v| CLAIM_VERBS.contains(&v)) {
+                if !next.as_deref().is_some_and(|v| CLAIM_SET.has(v)) {
                     continue;
                 }
             }
@@ -1531,7 +1567,9 @@ struct Fact {
     path: String,
     text: String,
     lower: String,
-    stems: Vec<String>,
+    /// Word stems without the sender's own company/product words; computed
+    /// on first use (only figure binding needs them).
+    stems: std::cell::OnceCell<Vec<String>>,
     quantities: Vec<Quantity>,
     dates: Vec<DateMention>,
     is_proof: bool,
@@ -1539,6 +1577,43 @@ struct Fact {
 }
 
 impl Fact {
+    fn stems(&self, sender_company: &str) -> &[String] {
+        self.stems.get_or_init(|| {
+            let text = self.text.as_str();
+            let toks = tokenize(text);
+            let mut stems = Vec::with_capacity(toks.len());
+            let sc_words: Vec<&str> = sender_company.split_whitespace().collect();
+            let mut skip_caps = false;
+            for tk in &toks {
+                if tk.kind != TokKind::Word {
+                    skip_caps = false;
+                    continue;
+                }
+                let w = tk.text(text);
+                let wl = lower(w);
+                if sc_words.contains(&wl.as_str()) {
+                    skip_caps = true;
+                    continue;
+                }
+                if skip_caps && w.chars().next().is_some_and(char::is_uppercase) {
+                    continue;
+                }
+                skip_caps = false;
+                for p in wl.split('-') {
+                    if !p.is_empty() {
+                        stems.push(stem(p).to_string());
+                    }
+                }
+                if wl.contains('-') {
+                    stems.push(stem(&wl).to_string());
+                }
+            }
+            stems.sort();
+            stems.dedup();
+            stems
+        })
+    }
+
     fn cite(&self) -> String {
         let t: String = self.text.chars().take(160).collect();
         format!("{}: \"{}\"", self.path, t)
@@ -1652,13 +1727,18 @@ impl FactTable {
         // products: capitalised words right after the sender company
         if !t.sender_company.is_empty() {
             let sc = t.sender_company.clone();
-            let facts_text: Vec<String> = t.facts.iter().map(|f| f.text.clone()).collect();
-            for ft in facts_text
+            let mut products = Vec::new();
+            let draft_parts: Vec<(String, &str)> =
+                input.draft.parts().map(|(_, s)| (lower(s), s)).collect();
+            let pairs = t
+                .facts
                 .iter()
-                .map(String::as_str)
-                .chain(input.draft.parts().map(|(_, s)| s))
-            {
-                let l = lower(ft);
+                .map(|f| (f.lower.as_str(), f.text.as_str()))
+                .chain(draft_parts.iter().map(|(l, s)| (l.as_str(), *s)));
+            for (l, ft) in pairs {
+                if l.len() != ft.len() {
+                    continue; // offsets differ after lowercasing
+                }
                 let mut from = 0;
                 while let Some(p) = l[from..].find(&sc) {
                     let after = from + p + sc.len();
@@ -1670,8 +1750,8 @@ impl FactTable {
                             .collect();
                         if w.chars().next().is_some_and(char::is_uppercase) {
                             let wl = lower(&w);
-                            if !t.products.contains(&wl) {
-                                t.products.push(wl);
+                            if !products.contains(&wl) {
+                                products.push(wl);
                             }
                         }
                     }
@@ -1681,13 +1761,14 @@ impl FactTable {
                     }
                 }
             }
+            t.products = products;
         }
         t
     }
 
     fn add_fact(&mut self, path: String, text: &str, is_proof: bool) {
         let toks = tokenize(text);
-        let (mut quantities, mut dates) = extract(text, &toks);
+        let (quantities, mut dates) = extract(text, &toks);
         if let Some(d) = iso_date(text) {
             dates.push(d);
         }
@@ -1696,38 +1777,7 @@ impl FactTable {
                 self.quantified_nouns.push(stem(n).to_string());
             }
         }
-        quantities.retain(|q| !q.courtesy || true);
         let l = lower(text);
-        // stems, without the sender's own company/product words
-        let mut stems = Vec::with_capacity(toks.len());
-        let sc_words: Vec<&str> = self.sender_company.split_whitespace().collect();
-        let mut skip_caps = false;
-        for tk in &toks {
-            if tk.kind != TokKind::Word {
-                skip_caps = false;
-                continue;
-            }
-            let w = tk.text(text);
-            let wl = lower(w);
-            if sc_words.contains(&wl.as_str()) {
-                skip_caps = true;
-                continue;
-            }
-            if skip_caps && w.chars().next().is_some_and(char::is_uppercase) {
-                continue;
-            }
-            skip_caps = false;
-            for p in wl.split('-') {
-                if !p.is_empty() {
-                    stems.push(stem(p).to_string());
-                }
-            }
-            if wl.contains('-') {
-                stems.push(stem(&wl).to_string());
-            }
-        }
-        stems.sort();
-        stems.dedup();
         let subject_is_sender =
             !self.sender_company.is_empty() && l.trim_start().starts_with(&self.sender_company);
         self.corpus.push_str(&l);
@@ -1736,7 +1786,7 @@ impl FactTable {
             path,
             text: text.to_string(),
             lower: l,
-            stems,
+            stems: std::cell::OnceCell::new(),
             quantities,
             dates,
             is_proof,

@@ -21,11 +21,12 @@ pub struct PartView<'a> {
 impl<'a> PartView<'a> {
     pub fn new(part: TextPart, text: &'a str, competitors: &[&str], own_names: &[&str]) -> Self {
         let mut masked = text.as_bytes().to_vec();
+        let lc = text.as_bytes().to_ascii_lowercase();
         for c in competitors {
-            mask(text, &mut masked, c, 0x01);
+            mask(text, &lc, &mut masked, c, 0x01);
         }
         for n in own_names {
-            mask(text, &mut masked, n, 0x02);
+            mask(text, &lc, &mut masked, n, 0x02);
         }
         PartView {
             part,
@@ -47,42 +48,39 @@ impl<'a> PartView<'a> {
 }
 
 /// Replace ASCII-case-insensitive whole-word occurrences of `name` in `text`
-/// with `fill` bytes in `masked`.
-fn mask(text: &str, masked: &mut [u8], name: &str, fill: u8) {
+/// with `fill` bytes in `masked`. `lc` is the ASCII-lowercased text.
+fn mask(text: &str, lc: &[u8], masked: &mut [u8], name: &str, fill: u8) {
     let name = name.trim();
-    if name.len() < 2 {
+    if name.len() < 2 || name.len() > lc.len() {
         return;
     }
-    let hb = text.as_bytes();
-    let nb = name.as_bytes();
-    if nb.len() > hb.len() {
-        return;
-    }
+    let nl: Vec<u8> = name.bytes().map(|b| b.to_ascii_lowercase()).collect();
+    let first = nl[0];
     let mut i = 0;
-    while i + nb.len() <= hb.len() {
-        if hb[i..i + nb.len()].eq_ignore_ascii_case(nb)
-            && text.is_char_boundary(i)
-            && text.is_char_boundary(i + nb.len())
-        {
-            let before_ok = i == 0
-                || !text[..i]
+    while i + nl.len() <= lc.len() {
+        let Some(p) = lc[i..=lc.len() - nl.len()].iter().position(|&b| b == first) else {
+            break;
+        };
+        let at = i + p;
+        let end = at + nl.len();
+        if lc[at..end] == nl[..] && text.is_char_boundary(at) && text.is_char_boundary(end) {
+            let before_ok = at == 0
+                || !text[..at]
                     .chars()
                     .next_back()
                     .is_some_and(char::is_alphanumeric);
-            let after_ok = i + nb.len() == hb.len()
-                || !text[i + nb.len()..]
+            let after_ok = end == lc.len()
+                || !text[end..]
                     .chars()
                     .next()
                     .is_some_and(char::is_alphanumeric);
             if before_ok && after_ok {
-                for b in &mut masked[i..i + nb.len()] {
-                    *b = fill;
-                }
-                i += nb.len();
+                masked[at..end].fill(fill);
+                i = end;
                 continue;
             }
         }
-        i += 1;
+        i = at + 1;
     }
 }
 

@@ -60,8 +60,7 @@ pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
             let start = i;
             let mut end = i + c.len_utf8();
             let mut prev = c;
-            loop {
-                let Some(&(j, d)) = it.peek() else { break };
+            while let Some(&(j, d)) = it.peek() {
                 if d.is_alphanumeric() {
                     end = j + d.len_utf8();
                     prev = d;
@@ -158,6 +157,9 @@ fn push_trimmed(s: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>
     let lead = seg.len() - seg.trim_start().len();
     let mut a = start + lead;
     let mut e = start + seg.trim_end().len();
+    if e <= a {
+        return;
+    }
     // list markers: "- ", "* ", "• ", "1. "
     let rest = &s[a..e];
     for m in ["- ", "* ", "\u{2022} ", "\u{2013} "] {
@@ -270,6 +272,32 @@ pub fn stems_match(a: &str, b: &str) -> bool {
     s.len() >= 5 && l.starts_with(s)
 }
 
+/// ASCII-lowercase `w` into `buf` without allocating; `None` when `w` is
+/// not ASCII or longer than the buffer.
+pub fn lower_small<'b>(w: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
+    let b = w.as_bytes();
+    if b.len() > buf.len() || !w.is_ascii() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = s.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&buf[..b.len()]).ok()
+}
+
+/// A set of lowercase words, built once.
+pub struct WordSet(std::collections::HashSet<&'static str>);
+
+impl WordSet {
+    pub fn new(words: &[&'static str]) -> Self {
+        WordSet(words.iter().copied().collect())
+    }
+    /// `w` must already be lowercase.
+    pub fn has(&self, w: &str) -> bool {
+        self.0.contains(w)
+    }
+}
+
 pub fn is_stopword(w: &str) -> bool {
     STOPWORDS.binary_search(&w).is_ok()
 }
@@ -297,6 +325,9 @@ pub const STOPWORDS: &[&str] = &[
 /// Month number for a month name or abbreviation (case-insensitive).
 pub fn month_of(w: &str) -> Option<u8> {
     let w = w.trim_end_matches('.');
+    if w.len() < 3 || w.len() > 9 || !w.is_ascii() {
+        return None;
+    }
     const M: [(&str, &str); 12] = [
         ("january", "jan"),
         ("february", "feb"),
@@ -337,6 +368,16 @@ pub fn is_weekday(w: &str) -> bool {
 
 /// Value of a cardinal number word ("zero".."ninety", "a dozen" excluded).
 pub fn number_word(w: &str) -> Option<f64> {
+    // fast reject: number words are short ASCII starting with one of these
+    if w.len() > 13
+        || w.len() < 3
+        || !matches!(
+            w.as_bytes()[0] | 0x20,
+            b'z' | b'o' | b't' | b'f' | b's' | b'e' | b'n' | b'h' | b'd'
+        )
+    {
+        return None;
+    }
     const W: &[(&str, f64)] = &[
         ("zero", 0.0),
         ("one", 1.0),

@@ -246,7 +246,7 @@ impl ToneCheck {
             if is_acr {
                 continue;
             }
-            let definite = letters >= s.min_len || s.emphasis_words.iter().any(|e| *e == up);
+            let definite = letters >= s.min_len || s.emphasis_words.contains(&up);
             flags.push((t.start, t.end, definite));
         }
         // a run of two or more capitalised non-acronyms is shouting too

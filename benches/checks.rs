@@ -1,0 +1,97 @@
+//! All three checks on a ~150-word email, one core.
+//! `cargo bench --bench checks`
+
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use proofline::checks::{CheckInput, Pipeline};
+use proofline::model::{AccountBrief, Channel, DraftText, Initiative, ProofFact, Sender, Trigger};
+
+fn brief() -> AccountBrief {
+    AccountBrief {
+        account_name: "Brightwater Health System".into(),
+        industry: "Healthcare".into(),
+        region: "North America".into(),
+        tier: 1,
+        persona: "CISO".into(),
+        stage: "evaluating".into(),
+        trigger: Trigger {
+            kind: "webinar_attended".into(),
+            summary: "Attended our webinar 'Zero-trust for clinical data'".into(),
+            occurred_on: "2026-11-12".into(),
+        },
+        known_initiatives: vec![Initiative {
+            text: "Expanding telehealth services to three new states".into(),
+            source_url: "https://example.com/press".into(),
+            observed_on: "2026-10-01".into(),
+        }],
+        intent_topics: vec!["data residency".into(), "HIPAA".into()],
+        recent_engagement: vec![
+            "Attended webinar 'Zero-trust for clinical data' on 2026-11-12".into(),
+        ],
+        hypotheses: vec!["May be evaluating Vaultline as an alternative".into()],
+        proof_point_ids: vec!["pp-litware".into(), "pp-lucerne".into()],
+        cta_offers: vec!["15-minute security Q&A".into()],
+        sender: Sender {
+            name: "Maya Chen".into(),
+            title: "Account Executive".into(),
+            company: "Acme Shield".into(),
+        },
+        ..Default::default()
+    }
+}
+
+const BODY: &str = "Hi Dana,
+
+Thanks for joining our webinar on zero-trust for clinical data on 12 November. With Brightwater expanding telehealth into three new states, questions about where patient data lives and who can reach it tend to multiply.
+
+Two references that may be relevant. Litware Health moved 1.2 million patient records into Acme Shield Vault over a 10-week migration with no unplanned downtime. Lucerne Clinics passed its HIPAA risk assessment with zero high-severity findings in the first year after deploying Vault.
+
+Are you also looking at Vaultline? If so, I'm happy to walk through how teams usually compare the two, and where each approach fits a health system of your size and shape.
+
+Would a 15-minute security Q&A be useful? I can also send a short summary of how Lucerne organised its evidence, if that is easier to share with your team.
+
+Maya Chen
+Account Executive, Acme Shield";
+
+fn bench(c: &mut Criterion) {
+    let pipeline = Pipeline::bundled();
+    let b = brief();
+    let proofs = vec![
+        ProofFact {
+            id: "pp-litware".into(),
+            text: "Litware Health moved 1.2 million patient records into Acme Shield Vault over a 10-week migration with no unplanned downtime.".into(),
+            source: "Litware Health case study, 2025".into(),
+        },
+        ProofFact {
+            id: "pp-lucerne".into(),
+            text: "Lucerne Clinics passed its HIPAA risk assessment with zero high-severity findings in the first year after deploying Acme Shield Vault.".into(),
+            source: "Lucerne Clinics customer story, 2026".into(),
+        },
+    ];
+    let comps = vec!["Vaultline".to_string()];
+    let draft = DraftText {
+        subject: Some("Telehealth expansion and patient-record access".into()),
+        body: BODY.into(),
+    };
+    let input = CheckInput {
+        channel: Channel::Email,
+        brief: &b,
+        proofs: &proofs,
+        competitors: &comps,
+        draft: &draft,
+    };
+    c.bench_function("pipeline_email_150_words", |bch| {
+        bch.iter(|| black_box(pipeline.run(black_box(&input))))
+    });
+    for chk in pipeline.checks() {
+        c.bench_function(&format!("check_{}", chk.kind()), |bch| {
+            bch.iter(|| {
+                let mut out = Vec::new();
+                chk.check(black_box(&input), &mut out);
+                black_box(out)
+            })
+        });
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
