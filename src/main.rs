@@ -53,6 +53,23 @@ enum Command {
         #[arg(long)]
         library: Option<String>,
     },
+    /// Check one case in the shared/eval format (brief, proofs, competitors,
+    /// channel, draft) and print the findings as JSON.
+    Check {
+        case: PathBuf,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// Run the checks over a JSON-lines file of labelled cases: precision and
+    /// recall per check and for "any flag", with misses and false alarms.
+    Eval {
+        file: PathBuf,
+        /// Print exactly one JSON object.
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        library: Option<String>,
+    },
     /// Generate drafts for a JSON-lines file of briefs (or requests with
     /// request_id, idempotency_key, channels and brief), against a running
     /// server or locally on a data folder. JSON lines out; progress and a
@@ -170,6 +187,22 @@ async fn report(
 fn config_experiments(cfg: &Config) -> anyhow::Result<proofline::outcomes::Experiments> {
     cfg.experiments()
         .map_err(|e| anyhow::anyhow!("invalid configuration:\n  {}", e.join("\n  ")))
+}
+
+/// The checks compiled from the configured library's policies.
+fn pipeline_for(
+    config: Option<&Path>,
+    library: Option<String>,
+) -> anyhow::Result<proofline::checks::Pipeline> {
+    let mut cfg = config_with(config)?;
+    if let Some(l) = library {
+        cfg.server.library = l;
+    }
+    let lib = app::load_library(&cfg.server.library)
+        .map_err(|e| anyhow::anyhow!("the library failed to load:\n  {}", e.join("\n  ")))?;
+    let snap = proofline::engine::Snapshot::build(lib)
+        .map_err(|e| anyhow::anyhow!("the policies failed to load:\n  {}", e.join("\n  ")))?;
+    Ok(snap.pipeline)
 }
 
 fn config_with(cli_config: Option<&Path>) -> anyhow::Result<Config> {
@@ -371,6 +404,44 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.server.library = l;
             }
             generate_batch(cfg, &file, server, concurrency).await
+        }
+        Command::Check { case, library } => {
+            let pipeline = pipeline_for(cli.config.as_deref(), library)?;
+            let text = std::fs::read_to_string(&case)
+                .with_context(|| format!("reading {}", case.display()))?;
+            let de = &mut serde_json::Deserializer::from_str(&text);
+            let case: proofline::eval::EvalCase = serde_path_to_error::deserialize(de)
+                .map_err(|e| anyhow::anyhow!("{}: {}: {}", case.display(), e.path(), e.inner()))?;
+            let findings = proofline::eval::check_case(&pipeline, &case);
+            let mut flagged: Vec<&str> = findings
+                .iter()
+                .filter(|f| f.is_blocking())
+                .map(|f| f.check.as_str())
+                .collect();
+            flagged.sort();
+            flagged.dedup();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"id": case.id, "flags": flagged, "findings": findings})
+                )?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            file,
+            json,
+            library,
+        } => {
+            let pipeline = pipeline_for(cli.config.as_deref(), library)?;
+            let cases = proofline::eval::load_cases(&file).map_err(|e| anyhow::anyhow!(e))?;
+            let report = proofline::eval::run_eval(&pipeline, &cases);
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", proofline::eval::render_plain(&report));
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Report {
             server,

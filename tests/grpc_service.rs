@@ -372,7 +372,9 @@ async fn drafts_survive_a_restart_and_keys_replay() {
     );
     // The same key with a different brief is a conflict, not a silent replay.
     let mut other = brief.clone();
-    other.persona = "CFO".into();
+    other
+        .intent_topics
+        .push("a topic the first request did not have".into());
     let mut req = request(&other);
     req.idempotency_key = "restart-key".into();
     assert_eq!(

@@ -393,7 +393,21 @@ impl GroundingCheck {
                         sent_of_tok[n.tok_i] + 1 == si && matches!(c, Subject::Third(_))
                     })
                 };
-                if !has_third && !pronoun_third {
+                // A hypothesis is only "stated as fact" when the sentence is
+                // about the prospect: it addresses them or names the account.
+                // "Finance leaders often tell me costs are spread across
+                // tools" is a general statement, not a claim about them.
+                let about_prospect = {
+                    let l = lower(sent);
+                    l.split(|c: char| !c.is_alphanumeric() && c != '\'')
+                        .any(|w| {
+                            matches!(w, "you" | "your" | "yours" | "you're" | "you've" | "you'll")
+                        })
+                        || (!table.account.is_empty() && l.contains(table.account.as_str()))
+                        || (table.account_first.len() > 3
+                            && l.contains(table.account_first.as_str()))
+                };
+                if !has_third && !pronoun_third && about_prospect {
                     let sstems = content_stems(sent);
                     for (hi, (htext, hstems)) in table.hypotheses.iter().enumerate() {
                         if hstems.len() < 2 {
@@ -403,7 +417,7 @@ impl GroundingCheck {
                             .iter()
                             .filter(|h| sstems.iter().any(|s| stems_match(s, h)))
                             .count();
-                        let need = (hstems.len() * 6).div_ceil(10).max(2);
+                        let need = (hstems.len() * 7).div_ceil(10).max(2);
                         if hit >= need {
                             push(out, text, part, sa, se, RULE_HYPOTHESIS,
                                 "States a hypothesis from the brief as if it were known.",
