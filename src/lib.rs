@@ -13,6 +13,7 @@
 //! - `store`: persistence (the only module that knows sled).
 //! - `grpc`: tonic services (the only module that knows protobuf).
 //! - `http`: /healthz, /metrics and the console.
+//! - `lint`: `proofline lint`, the library repository's CI check.
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
 
 pub mod app;
@@ -25,6 +26,7 @@ pub mod engine;
 pub mod grpc;
 pub mod http;
 pub mod library;
+pub mod lint;
 pub mod llm;
 pub mod metrics;
 pub mod model;

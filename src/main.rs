@@ -71,6 +71,26 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Lint a library directory for its CI: every problem as
+    /// `path:line:col: rule-id: message`; exit 1 on errors.
+    Lint {
+        /// The library root (holding prompts/, proof-library/, policies/).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// A git revision to compare against: changed items must bump their
+        /// version.
+        #[arg(long)]
+        base: Option<String>,
+        /// One JSON object {errors: [...], warnings: [...]} on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Warnings fail the run too.
+        #[arg(long)]
+        strict: bool,
+        /// Judge expiry and review dates as of this day (YYYY-MM-DD).
+        #[arg(long, hide = true)]
+        today: Option<chrono::NaiveDate>,
+    },
 }
 
 fn config_with(cli_config: Option<&Path>) -> anyhow::Result<Config> {
@@ -271,6 +291,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.server.library = l;
             }
             generate_batch(cfg, &file, server, concurrency).await
+        }
+        Command::Lint {
+            dir,
+            base,
+            json,
+            strict,
+            today,
+        } => {
+            let report = proofline::lint::lint(&proofline::lint::Options {
+                dir,
+                base,
+                today: today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            });
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                for p in &report.errors {
+                    println!("{p}");
+                }
+                for p in &report.warnings {
+                    println!("{p}");
+                }
+                eprintln!(
+                    "{} error(s), {} warning(s)",
+                    report.errors.len(),
+                    report.warnings.len()
+                );
+            }
+            Ok(if report.fails(strict) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }
