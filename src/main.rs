@@ -203,6 +203,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::anyhow!("the library failed to load:\n  {}", e.join("\n  "))
             })?;
             let engine = Arc::new(engine);
+            let reloader = Arc::new(app::Reloader::new(
+                engine.clone(),
+                cfg.server.library.clone(),
+            ));
+            #[cfg(unix)]
+            {
+                // SIGHUP: reload the library; a failing one is logged and
+                // the running one kept.
+                let reloader = reloader.clone();
+                let mut hup =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                        .context("installing the SIGHUP handler")?;
+                tokio::spawn(async move {
+                    while hup.recv().await.is_some() {
+                        tracing::info!("SIGHUP: reloading the library");
+                        let _ = reloader.reload().await;
+                    }
+                });
+            }
             let grpc = tokio::net::TcpListener::bind(&cfg.server.grpc_addr)
                 .await
                 .with_context(|| format!("binding gRPC on {}", cfg.server.grpc_addr))?;
@@ -219,6 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             app::run(
                 engine,
+                reloader,
                 Listeners { grpc, http },
                 cfg.server.batch_concurrency,
                 shutdown_signal(),

@@ -2,6 +2,7 @@
 //! handlers convert, call the engine and convert back.
 
 pub mod convert;
+pub mod library;
 pub mod pb;
 pub mod personalization;
 mod status;
@@ -51,12 +52,16 @@ pub fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
 pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
+    reloader: Arc<crate::app::Reloader>,
     batch_concurrency: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<pb::personalization_server::PersonalizationServer<personalization::PersonalizationService>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::library_server::LibraryServer<library::LibraryService>>()
         .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -78,6 +83,9 @@ pub async fn serve(
         .add_service(reflection_v1alpha)
         .add_service(pb::personalization_server::PersonalizationServer::new(
             personalization,
+        ))
+        .add_service(pb::library_server::LibraryServer::new(
+            library::LibraryService { reloader },
         ))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
