@@ -246,3 +246,103 @@ async fn reload_under_concurrent_generate_load_fails_no_request() {
     assert!(ok.load(Ordering::Relaxed) > 0);
     server.stop().await;
 }
+
+/// `proofline serve` reloads on SIGHUP: the load time moves, and a broken
+/// library sent by SIGHUP is refused the same way.
+#[cfg(unix)]
+#[tokio::test]
+async fn sighup_reloads_the_library() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let lib = tempfile::tempdir().unwrap();
+    for d in ["prompts", "proof-library", "policies"] {
+        copy_dir(&repo().join(d), &lib.path().join(d));
+    }
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proofline"))
+        .args([
+            "serve",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--http-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("--library")
+        .arg(lib.path())
+        .current_dir(data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let grpc = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("grpc="))
+        .unwrap_or_else(|| panic!("no listening line: {line}"))
+        .to_string();
+    let mut client = LibraryClient::connect(format!("http://{grpc}"))
+        .await
+        .unwrap();
+    let get = |mut c: LibraryClient<tonic::transport::Channel>| async move {
+        let r = c
+            .get_library(pb::GetLibraryRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        (c, r)
+    };
+    let (c, before) = get(client.clone()).await;
+    client = c;
+
+    std::fs::remove_file(lib.path().join("prompts/channels/email/1.1.0.toml")).unwrap();
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: signalling our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    let mut after = before.clone();
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let (c, r) = get(client.clone()).await;
+        client = c;
+        after = r;
+        if after.fingerprint != before.fingerprint {
+            break;
+        }
+    }
+    assert_ne!(
+        after.fingerprint, before.fingerprint,
+        "SIGHUP did not reload"
+    );
+    assert!(
+        !after
+            .items
+            .iter()
+            .any(|i| i.id == "channel.email" && i.version == "1.1.0")
+    );
+
+    // A broken library on SIGHUP: the running one stays.
+    let soft = lib.path().join("prompts/blocks/ctas/soft.toml");
+    let text = std::fs::read_to_string(&soft).unwrap();
+    std::fs::write(&soft, text.replace("risk = \"low\"", "risk = \"low")).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (_, still) = get(client).await;
+    assert_eq!(still.fingerprint, after.fingerprint);
+    assert_eq!(still.loaded_at, after.loaded_at);
+
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    for _ in 0..100 {
+        if child.try_wait().unwrap().is_some() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    panic!("proofline serve did not stop on SIGTERM");
+}
