@@ -67,6 +67,7 @@ pub struct Listeners {
 /// Run gRPC and HTTP until `shutdown` resolves, then drain both.
 pub async fn run(
     engine: Arc<Engine>,
+    reloader: Arc<Reloader>,
     listeners: Listeners,
     batch_concurrency: usize,
     reviewers: crate::review::Reviewers,
@@ -85,6 +86,7 @@ pub async fn run(
     let grpc = tokio::spawn(crate::grpc::serve(
         listeners.grpc,
         engine.clone(),
+        reloader,
         batch_concurrency,
         desk.clone(),
         wait(rx.clone()),
@@ -111,6 +113,7 @@ pub struct RunningServer {
     pub grpc: std::net::SocketAddr,
     pub http: std::net::SocketAddr,
     pub engine: Arc<Engine>,
+    pub reloader: Arc<Reloader>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -125,9 +128,11 @@ impl RunningServer {
         let grpc = TcpListener::bind(&cfg.server.grpc_addr).await?;
         let http = TcpListener::bind(&cfg.server.http_addr).await?;
         let (grpc_addr, http_addr) = (grpc.local_addr()?, http.local_addr()?);
+        let reloader = Arc::new(Reloader::new(engine.clone(), cfg.server.library.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(run(
             engine.clone(),
+            reloader.clone(),
             Listeners { grpc, http },
             cfg.server.batch_concurrency,
             crate::review::Reviewers::from_config(&cfg.review.tokens),
@@ -139,6 +144,7 @@ impl RunningServer {
             grpc: grpc_addr,
             http: http_addr,
             engine,
+            reloader,
             stop: Some(tx),
             task: Some(task),
         })
@@ -153,5 +159,88 @@ impl RunningServer {
             Some(task) => task.await?,
             None => Ok(()),
         }
+    }
+}
+
+/// What a successful reload swapped in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reloaded {
+    pub commit: String,
+    pub fingerprint: String,
+    pub loaded_at: String,
+    pub previous_commit: String,
+    pub previous_fingerprint: String,
+    pub items: usize,
+}
+
+impl Reloaded {
+    pub fn changed(&self) -> bool {
+        self.fingerprint != self.previous_fingerprint
+    }
+}
+
+/// The one place the running library is replaced (SIGHUP, the
+/// `Library.ReloadLibrary` RPC). Reloads are serialized.
+pub struct Reloader {
+    engine: Arc<Engine>,
+    spec: String,
+    lock: tokio::sync::Mutex<()>,
+}
+
+impl Reloader {
+    /// Reloads `engine`'s library from `spec` (the `server.library` setting).
+    pub fn new(engine: Arc<Engine>, spec: impl Into<String>) -> Reloader {
+        Reloader {
+            engine,
+            spec: spec.into(),
+            lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Load the library again, build its snapshot (checks included) and swap
+    /// it in. On any error nothing changes and every error is returned.
+    pub async fn reload(&self) -> Result<Reloaded, Vec<String>> {
+        let _one_at_a_time = self.lock.lock().await;
+        let spec = self.spec.clone();
+        let started = std::time::Instant::now();
+        let built = tokio::task::spawn_blocking(move || {
+            let library = load_library(&spec)?;
+            Snapshot::build(library)
+        })
+        .await
+        .map_err(|e| vec![format!("reload task failed: {e}")])?;
+        let snapshot = match built {
+            Ok(s) => s,
+            Err(errors) => {
+                tracing::warn!(
+                    errors = errors.len(),
+                    "library reload failed; keeping the running library:\n  {}",
+                    errors.join("\n  ")
+                );
+                return Err(errors);
+            }
+        };
+        let previous = self.engine.snapshot();
+        let out = Reloaded {
+            commit: snapshot.library.commit().to_string(),
+            fingerprint: snapshot.library.fingerprint().to_string(),
+            loaded_at: snapshot.library.loaded_at().to_rfc3339(),
+            previous_commit: previous.library.commit().to_string(),
+            previous_fingerprint: previous.library.fingerprint().to_string(),
+            items: snapshot.library.items().count(),
+        };
+        self.engine.swap_snapshot(snapshot);
+        tracing::info!(
+            commit = %out.commit,
+            previous = %out.previous_commit,
+            changed = out.changed(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "library reloaded"
+        );
+        Ok(out)
     }
 }

@@ -97,13 +97,25 @@ impl Snapshot {
     /// Build the checks from the library's policy files. Every problem is
     /// reported, not the first.
     pub fn build(library: Library) -> Result<Snapshot, Vec<String>> {
+        let (pipeline, policy_items) = Self::compile_checks(&library)?;
+        Ok(Snapshot {
+            pipeline,
+            library,
+            policy_items,
+            loaded_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        })
+    }
+
+    /// Compile a library's check policies into a pipeline, with the policy
+    /// items it came from (the routing policy included, for lineage).
+    pub fn compile_checks(library: &Library) -> Result<(Pipeline, Vec<ItemRef>), Vec<String>> {
         let mut problems = Vec::new();
         let mut raw = Vec::new();
         let mut policy_items = Vec::new();
         for stem in CHECK_POLICY_STEMS.into_iter().chain(["routing"]) {
             match library.policy(stem) {
                 Some(p) => {
-                    raw.push(p.raw.clone());
+                    raw.push(p.raw.as_str());
                     policy_items.push(ItemRef {
                         kind: ItemKind::Policy,
                         id: p.meta.id.clone(),
@@ -116,14 +128,9 @@ impl Snapshot {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let policies = CheckPolicies::from_sources(&raw[0], &raw[1], &raw[2])
+        let policies = CheckPolicies::from_sources(raw[0], raw[1], raw[2])
             .map_err(|errs| errs.into_iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
-        Ok(Snapshot {
-            pipeline: Pipeline::new(&policies),
-            library,
-            policy_items,
-            loaded_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
-        })
+        Ok((Pipeline::new(&policies), policy_items))
     }
 
     /// The approved proofs a brief refers to, for the checks.

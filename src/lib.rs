@@ -17,6 +17,7 @@
 //! - `review`: the review queue, decisions, release log and check stats.
 //! - `console`: the reviewers' web console (embedded assets, JSON API).
 //! - `http`: /healthz, /metrics and the console.
+//! - `lint`: `proofline lint`, the library repository's CI check.
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
 
 pub mod app;
@@ -31,6 +32,7 @@ pub mod eval;
 pub mod grpc;
 pub mod http;
 pub mod library;
+pub mod lint;
 pub mod llm;
 pub mod metrics;
 pub mod model;

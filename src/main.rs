@@ -88,6 +88,26 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Lint a library directory for its CI: every problem as
+    /// `path:line:col: rule-id: message`; exit 1 on errors.
+    Lint {
+        /// The library root (holding prompts/, proof-library/, policies/).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// A git revision to compare against: changed items must bump their
+        /// version.
+        #[arg(long)]
+        base: Option<String>,
+        /// One JSON object {errors: [...], warnings: [...]} on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Warnings fail the run too.
+        #[arg(long)]
+        strict: bool,
+        /// Judge expiry and review dates as of this day (YYYY-MM-DD).
+        #[arg(long, hide = true)]
+        today: Option<chrono::NaiveDate>,
+    },
     /// Check precision and recall per rule, with reviewer decisions as
     /// labels, from the store in --data-dir (stop the server first, or ask a
     /// running one with the Review.GetReviewStats RPC).
@@ -315,6 +335,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::anyhow!("the library failed to load:\n  {}", e.join("\n  "))
             })?;
             let engine = Arc::new(engine);
+            let reloader = Arc::new(app::Reloader::new(
+                engine.clone(),
+                cfg.server.library.clone(),
+            ));
+            #[cfg(unix)]
+            {
+                // SIGHUP: reload the library; a failing one is logged and
+                // the running one kept.
+                let reloader = reloader.clone();
+                let mut hup =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                        .context("installing the SIGHUP handler")?;
+                tokio::spawn(async move {
+                    while hup.recv().await.is_some() {
+                        tracing::info!("SIGHUP: reloading the library");
+                        let _ = reloader.reload().await;
+                    }
+                });
+            }
             let grpc = tokio::net::TcpListener::bind(&cfg.server.grpc_addr)
                 .await
                 .with_context(|| format!("binding gRPC on {}", cfg.server.grpc_addr))?;
@@ -331,6 +370,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             app::run(
                 engine,
+                reloader,
                 Listeners { grpc, http },
                 cfg.server.batch_concurrency,
                 proofline::review::Reviewers::from_config(&cfg.review.tokens),
@@ -479,6 +519,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print!("{}", proofline::review::stats::render(&stats));
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Lint {
+            dir,
+            base,
+            json,
+            strict,
+            today,
+        } => {
+            let report = proofline::lint::lint(&proofline::lint::Options {
+                dir,
+                base,
+                today: today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            });
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                for p in &report.errors {
+                    println!("{p}");
+                }
+                for p in &report.warnings {
+                    println!("{p}");
+                }
+                eprintln!(
+                    "{} error(s), {} warning(s)",
+                    report.errors.len(),
+                    report.warnings.len()
+                );
+            }
+            Ok(if report.fails(strict) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

@@ -2,6 +2,7 @@
 //! handlers convert, call the engine and convert back.
 
 pub mod convert;
+pub mod library;
 pub mod outcomes;
 pub mod pb;
 pub mod personalization;
@@ -53,6 +54,7 @@ pub fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
 pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
+    reloader: Arc<crate::app::Reloader>,
     batch_concurrency: usize,
     desk: Arc<crate::review::Desk>,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -63,6 +65,9 @@ pub async fn serve(
         .await;
     health_reporter
         .set_serving::<pb::review_server::ReviewServer<review::ReviewService>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::library_server::LibraryServer<library::LibraryService>>()
         .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -95,6 +100,9 @@ pub async fn serve(
         .add_service(pb::outcomes_server::OutcomesServer::new(outcomes))
         .add_service(pb::review_server::ReviewServer::new(
             review::ReviewService { desk },
+        ))
+        .add_service(pb::library_server::LibraryServer::new(
+            library::LibraryService { reloader },
         ))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
