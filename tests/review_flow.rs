@@ -866,3 +866,49 @@ async fn review_stats_turn_decisions_into_check_labels() {
     assert!(text.contains("red_line/roi_guarantee"), "{text}");
     assert!(text.contains("50%"), "{text}");
 }
+
+/// A generated draft in the queue shows its claim log, each claim beside the
+/// text of the source it cites.
+#[tokio::test]
+async fn generated_draft_shows_claims_beside_their_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let tier1 = common::example_briefs()
+        .into_iter()
+        .map(|(_, b)| b)
+        .find(|b| b.tier == 1)
+        .unwrap();
+    let mut personalization = PersonalizationClient::new(server.channel().await);
+    let resp = personalization
+        .generate(pb::GenerateRequest {
+            brief: Some(pb_brief(&tier1)),
+            channels: vec![pb::Channel::Email as i32],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut c = client(&server, Some(ALICE)).await;
+    let view = c
+        .get_draft(pb::GetReviewDraftRequest {
+            draft_id: resp.drafts[0].draft_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        !view.claims.is_empty(),
+        "the composer's claim log reaches the reviewer"
+    );
+    for claim in &view.claims {
+        assert!(claim.supported, "{claim:?}");
+        assert!(!claim.source_text.is_empty(), "source resolved: {claim:?}");
+        assert!(!claim.source_kind.is_empty());
+    }
+    assert!(
+        view.claims.iter().any(|c| c.source_kind == "proof"),
+        "{:?}",
+        view.claims
+    );
+    server.stop().await;
+}

@@ -82,7 +82,7 @@ impl DraftView {
                 .as_ref()
                 .map(|b| sources(b, proofs))
                 .unwrap_or_default(),
-            claims: claims(&draft),
+            claims: claims(&draft, brief.as_ref(), proofs),
             items: draft.lineage.items.clone(),
             baseline: baseline.map(|(base, released_at)| Baseline {
                 draft_id: base.draft_id.clone(),
@@ -98,10 +98,102 @@ impl DraftView {
     }
 }
 
-/// The claim log of a draft. Offline drafts have none; the LLM generator's
-/// claim log is mapped here when drafts carry one.
-pub fn claims(_draft: &Draft) -> Vec<Claim> {
-    Vec::new()
+/// The draft's claim log, each claim beside the text of the source it cites
+/// (resolved against the brief and the proofs) and where it sits in the text.
+pub fn claims(draft: &Draft, brief: Option<&AccountBrief>, proofs: &[ProofFact]) -> Vec<Claim> {
+    draft
+        .claims
+        .iter()
+        .map(|c| {
+            let (kind, id, text, url) = resolve_source(&c.source, brief, proofs);
+            let span = draft
+                .text
+                .body
+                .find(c.text.as_str())
+                .map(|start| crate::model::Span {
+                    part: TextPart::Body,
+                    start,
+                    end: start + c.text.len(),
+                });
+            Claim {
+                text: c.text.clone(),
+                span,
+                source_kind: kind,
+                source_id: id,
+                source_text: text,
+                source_url: url,
+                supported: c.verified,
+            }
+        })
+        .collect()
+}
+
+/// `brief.trigger`, `brief.known_initiatives[1]`, `brief.intent_topics[0]`,
+/// `proofs[pp-x]`, ... → (kind, id, text, url). Unknown sources resolve to
+/// empty text, which the console shows as "source not found".
+fn resolve_source(
+    source: &str,
+    brief: Option<&AccountBrief>,
+    proofs: &[ProofFact],
+) -> (String, String, String, String) {
+    let indexed = |s: &str, prefix: &str| -> Option<usize> {
+        s.strip_prefix(prefix)?.strip_suffix(']')?.parse().ok()
+    };
+    if let Some(id) = source
+        .strip_prefix("proofs[")
+        .and_then(|s| s.strip_suffix(']'))
+    {
+        let p = proofs.iter().find(|p| p.id == id);
+        return (
+            "proof".into(),
+            id.into(),
+            p.map(|p| p.text.clone()).unwrap_or_default(),
+            p.map(|p| p.source.clone()).unwrap_or_default(),
+        );
+    }
+    let Some(b) = brief else {
+        return ("brief".into(), source.into(), String::new(), String::new());
+    };
+    let list = |l: &[String], prefix: &str| indexed(source, prefix).and_then(|i| l.get(i).cloned());
+    let (kind, text, url) = if source.starts_with("brief.trigger") {
+        ("trigger", Some(b.trigger.summary.clone()), String::new())
+    } else if let Some(i) = indexed(source, "brief.known_initiatives[") {
+        let init = b.known_initiatives.get(i);
+        (
+            "initiative",
+            init.map(|x| x.text.clone()),
+            init.map(|x| x.source_url.clone()).unwrap_or_default(),
+        )
+    } else if source.starts_with("brief.intent_topics[") {
+        (
+            "intent_topic",
+            list(&b.intent_topics, "brief.intent_topics["),
+            String::new(),
+        )
+    } else if source.starts_with("brief.recent_engagement[") {
+        (
+            "engagement",
+            list(&b.recent_engagement, "brief.recent_engagement["),
+            String::new(),
+        )
+    } else if source.starts_with("brief.cta_offers[") {
+        (
+            "cta_offer",
+            list(&b.cta_offers, "brief.cta_offers["),
+            String::new(),
+        )
+    } else if source.starts_with("brief.hypotheses[") {
+        (
+            "hypothesis",
+            list(&b.hypotheses, "brief.hypotheses["),
+            String::new(),
+        )
+    } else if source == "brief.account_name" {
+        ("account", Some(b.account_name.clone()), String::new())
+    } else {
+        ("brief", None, String::new())
+    };
+    (kind.into(), source.into(), text.unwrap_or_default(), url)
 }
 
 /// The brief flattened into named variables, in brief order; empty values
