@@ -89,6 +89,8 @@ impl EngineError {
 pub struct Snapshot {
     pub library: Library,
     pub pipeline: Pipeline,
+    /// Cooldowns per play, when the library has `policies/cooldowns.toml`.
+    pub cooldowns: Option<crate::cooldown::CooldownPolicy>,
     pub policy_items: Vec<ItemRef>,
     pub loaded_at: String,
 }
@@ -97,9 +99,21 @@ impl Snapshot {
     /// Build the checks from the library's policy files. Every problem is
     /// reported, not the first.
     pub fn build(library: Library) -> Result<Snapshot, Vec<String>> {
-        let (pipeline, policy_items) = Self::compile_checks(&library)?;
+        let (pipeline, mut policy_items) = Self::compile_checks(&library)?;
+        let cooldowns = match library.policy("cooldowns") {
+            Some(p) => {
+                policy_items.push(ItemRef {
+                    kind: ItemKind::Policy,
+                    id: p.meta.id.clone(),
+                    version: p.meta.version.clone(),
+                });
+                Some(crate::cooldown::CooldownPolicy::parse(&p.raw).map_err(|e| vec![e])?)
+            }
+            None => None,
+        };
         Ok(Snapshot {
             pipeline,
+            cooldowns,
             library,
             policy_items,
             loaded_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -298,6 +312,9 @@ pub struct GenerateOutcome {
     pub request_id: String,
     pub drafts: Vec<Draft>,
     pub replayed: bool,
+    /// Set when a play's cooldown suppressed the request: nothing was
+    /// generated or stored.
+    pub suppressed: Option<crate::cooldown::Suppressed>,
 }
 
 /// What a generator hands back for one channel.
@@ -536,7 +553,29 @@ impl Engine {
                 request_id: prior.request_id,
                 drafts,
                 replayed: true,
+                suppressed: None,
             });
+        }
+        if let Some(policy) = &snap.cooldowns {
+            let earlier = self.store.play_drafts(
+                &cmd.tenant,
+                cmd.brief.account_key(),
+                &cmd.brief.trigger.kind,
+            )?;
+            if let Some(s) = crate::cooldown::check(
+                policy,
+                &cmd.brief.trigger.kind,
+                &channels,
+                &earlier,
+                Utc::now(),
+            ) {
+                return Ok(GenerateOutcome {
+                    request_id: cmd.request_id,
+                    drafts: Vec::new(),
+                    replayed: false,
+                    suppressed: Some(s),
+                });
+            }
         }
 
         let futures = channels
@@ -565,6 +604,7 @@ impl Engine {
             request_id: cmd.request_id,
             drafts,
             replayed: false,
+            suppressed: None,
         })
     }
 

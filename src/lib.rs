@@ -27,6 +27,7 @@ pub mod checks;
 pub mod compose;
 pub mod config;
 pub mod console;
+pub mod cooldown;
 pub mod engine;
 pub mod eval;
 pub mod grpc;

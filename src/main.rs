@@ -635,7 +635,19 @@ async fn generate_batch(
                 let r = match item.result {
                     Some(pb::generate_batch_response::Result::Response(resp)) => BatchResult {
                         request_id: item.request_id,
-                        status: if resp.replayed { "replayed" } else { "ok" }.into(),
+                        status: if resp.suppressed.is_some() {
+                            "suppressed"
+                        } else if resp.replayed {
+                            "replayed"
+                        } else {
+                            "ok"
+                        }
+                        .into(),
+                        error: resp
+                            .suppressed
+                            .as_ref()
+                            .map(|s| s.reason.clone())
+                            .unwrap_or_default(),
                         drafts: resp
                             .drafts
                             .iter()
@@ -659,7 +671,6 @@ async fn generate_batch(
                                     .count(),
                             })
                             .collect(),
-                        error: String::new(),
                         field: String::new(),
                     },
                     Some(pb::generate_batch_response::Result::Error(e)) => BatchResult {
@@ -703,9 +714,20 @@ async fn generate_batch(
                     match outcome {
                         Ok(o) => BatchResult {
                             request_id,
-                            status: if o.replayed { "replayed" } else { "ok" }.into(),
+                            status: if o.suppressed.is_some() {
+                                "suppressed"
+                            } else if o.replayed {
+                                "replayed"
+                            } else {
+                                "ok"
+                            }
+                            .into(),
                             drafts: o.drafts.iter().map(DraftSummary::of).collect(),
-                            error: String::new(),
+                            error: o
+                                .suppressed
+                                .as_ref()
+                                .map(|s| s.reason.clone())
+                                .unwrap_or_default(),
                             field: String::new(),
                         },
                         Err(EngineError::InvalidInput { violations }) => BatchResult {

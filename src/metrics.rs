@@ -93,6 +93,7 @@ impl Metrics {
     pub fn observe_generate(&self, result: &Result<GenerateOutcome, EngineError>, took: Duration) {
         let outcome = match result {
             Ok(o) if o.replayed => "replayed",
+            Ok(o) if o.suppressed.is_some() => "suppressed",
             Ok(_) => "ok",
             Err(EngineError::InvalidInput { .. }) => "invalid_input",
             Err(EngineError::DeadlineExceeded { .. }) => "deadline_exceeded",

@@ -38,7 +38,10 @@ async fn server_on_copy() -> (TestServer, tempfile::TempDir, tempfile::TempDir) 
 }
 
 fn email_request(version: &str, key: &str) -> pb::GenerateRequest {
-    let (_, brief) = example_briefs().into_iter().next().unwrap();
+    let (_, mut brief) = example_briefs().into_iter().next().unwrap();
+    // One account per key: repeats of one account's play would be (rightly)
+    // suppressed by its cooldown.
+    brief.account_id = format!("acct-{key}");
     pb::GenerateRequest {
         brief: Some(pb_brief(&brief)),
         channels: vec![pb::Channel::Email as i32],

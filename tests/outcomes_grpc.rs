@@ -204,6 +204,12 @@ fn rate(g: &pb::GroupPerformance, m: pb::Metric) -> &pb::RateEstimate {
 #[tokio::test]
 async fn recording_is_idempotent_durable_and_counted_once() {
     use pb::OutcomeKind as K;
+    // One clock reading for the whole test: an event id names one event, so a
+    // replay must carry the same timestamp to the second.
+    let now = Utc::now();
+    let at = |hours_ago: i64| {
+        (now - Duration::hours(hours_ago)).to_rfc3339_opts(SecondsFormat::Secs, true)
+    };
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_with(config(dir.path())).await;
     insert(

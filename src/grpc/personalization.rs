@@ -45,7 +45,11 @@ fn response(o: crate::engine::GenerateOutcome) -> pb::GenerateResponse {
         request_id: o.request_id,
         drafts: o.drafts.iter().map(draft_to_pb).collect(),
         replayed: o.replayed,
-        suppressed: None,
+        suppressed: o.suppressed.map(|s| pb::Suppression {
+            reason: s.reason,
+            earlier_draft_ids: s.earlier_draft_ids,
+            until: s.until.to_rfc3339(),
+        }),
     }
 }
 

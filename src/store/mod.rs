@@ -57,6 +57,7 @@ pub struct Store {
     requests: sled::Tree,
     by_account: sled::Tree,
     briefs: sled::Tree,
+    plays: sled::Tree,
 }
 
 /// `tenant NUL id`: tenants never share a key prefix.
@@ -66,6 +67,10 @@ pub(crate) fn key(tenant: &str, id: &str) -> Vec<u8> {
     k.push(0);
     k.extend_from_slice(id.as_bytes());
     k
+}
+
+fn play_key(account_id: &str, trigger_kind: &str, draft_id: &str) -> String {
+    format!("{account_id}\0{trigger_kind}\0{draft_id}")
 }
 
 pub(crate) fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
@@ -89,6 +94,7 @@ impl Store {
             requests: db.open_tree("requests")?,
             by_account: db.open_tree("by_account")?,
             briefs: db.open_tree("briefs")?,
+            plays: db.open_tree("plays")?,
             db,
         })
     }
@@ -110,12 +116,27 @@ impl Store {
             &self.by_account,
             &self.briefs,
             &review,
+            &self.plays,
         );
-        trees.transaction(|(d, r, a, b, rv)| {
+        trees.transaction(|(d, r, a, b, rv, p)| {
             b.insert(key(tenant, &request.request_id), encode(brief))?;
             review::record_generation(rv, tenant, brief, drafts)?;
             for draft in drafts {
                 d.insert(key(tenant, &draft.draft_id), encode(draft))?;
+                let play = crate::cooldown::PlayDraft {
+                    draft_id: draft.draft_id.clone(),
+                    channel: draft.channel,
+                    created_at: chrono::DateTime::parse_from_rfc3339(&draft.created_at)
+                        .map(|t| t.with_timezone(&chrono::Utc))
+                        .unwrap_or_else(|_| chrono::Utc::now()),
+                };
+                p.insert(
+                    key(
+                        tenant,
+                        &play_key(&draft.account_id, &brief.trigger.kind, &draft.draft_id),
+                    ),
+                    encode(&play),
+                )?;
                 let account_key = format!(
                     "{}\0{}\0{}",
                     draft.account_id, draft.created_at, draft.draft_id
@@ -151,6 +172,19 @@ impl Store {
             .get(key(tenant, draft_id))?
             .map(|v| decode(&v))
             .transpose()
+    }
+
+    /// Earlier drafts of one play (account + trigger kind), for cooldowns.
+    pub fn play_drafts(
+        &self,
+        tenant: &str,
+        account_id: &str,
+        trigger_kind: &str,
+    ) -> Result<Vec<crate::cooldown::PlayDraft>, StoreError> {
+        self.plays
+            .scan_prefix(key(tenant, &play_key(account_id, trigger_kind, "")))
+            .map(|kv| decode(&kv?.1))
+            .collect()
     }
 
     /// The brief a request was generated from.
@@ -240,6 +274,7 @@ impl Store {
             requests: db.open_tree("requests")?,
             by_account: db.open_tree("by_account")?,
             briefs: db.open_tree("briefs")?,
+            plays: db.open_tree("plays")?,
             db,
         })
     }
