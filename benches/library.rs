@@ -38,17 +38,25 @@ fn generated_library(dir: &Path, total: usize) {
         let text = template
             .replace("pp-harrow-keys", &id)
             .replace("2,300", &format!("{}", 100 + i))
-            .replace("Harrow & Vale Building Society", &format!("Generated Customer {i}"));
+            .replace(
+                "Harrow & Vale Building Society",
+                &format!("Generated Customer {i}"),
+            );
         std::fs::write(dir.join(format!("proof-library/{id}.toml")), text).unwrap();
     }
-    assert_eq!(Library::load(dir).unwrap().items().count(), total.max(existing));
+    assert_eq!(
+        Library::load(dir).unwrap().items().count(),
+        total.max(existing)
+    );
 }
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     generated_library(dir.path(), 1000);
     let mut group = c.benchmark_group("library_1000_items");
-    group.measurement_time(Duration::from_secs(10)).sample_size(20);
+    group
+        .measurement_time(Duration::from_secs(10))
+        .sample_size(20);
     group.bench_function("load_and_validate", |b| {
         b.iter(|| Library::load(dir.path()).unwrap())
     });
@@ -60,11 +68,13 @@ fn bench(c: &mut Criterion) {
     let mut cfg = Config::default();
     cfg.server.library = dir.path().display().to_string();
     let engine = std::sync::Arc::new(
-        proofline::app::build_engine(&cfg, proofline::store::Store::open(data.path()).unwrap()).unwrap(),
+        proofline::app::build_engine(&cfg, proofline::store::Store::open(data.path()).unwrap())
+            .unwrap(),
     );
     let reloader = Reloader::new(engine, dir.path().display().to_string());
     group.bench_function("reload_swap", |b| {
-        b.to_async(&rt).iter(|| async { reloader.reload().await.unwrap() })
+        b.to_async(&rt)
+            .iter(|| async { reloader.reload().await.unwrap() })
     });
     group.finish();
 }

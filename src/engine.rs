@@ -482,6 +482,14 @@ impl Engine {
         &self.metrics
     }
 
+    /// The LLM client's counters, when the LLM generator is in use.
+    pub fn llm_stats(&self) -> Option<crate::llm::LlmStats> {
+        match &self.generator {
+            Generator::Llm(g) => Some(g.stats()),
+            Generator::Offline => None,
+        }
+    }
+
     /// The idempotency key for a request: the caller's, or one derived from
     /// account + trigger kind + trigger window start + channels (seed 4.5).
     pub fn idempotency_key(cmd: &GenerateCommand, channels: &[Channel]) -> String {

@@ -36,7 +36,7 @@ async fn metrics(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        engine.metrics().encode(),
+        engine.metrics().encode(engine.llm_stats().as_ref()),
     )
 }
 

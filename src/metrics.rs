@@ -137,11 +137,51 @@ impl Metrics {
         }
     }
 
-    /// The OpenMetrics text exposition.
-    pub fn encode(&self) -> String {
+    /// The OpenMetrics text exposition, with the LLM client's counters when
+    /// one is in use.
+    pub fn encode(&self, llm: Option<&crate::llm::LlmStats>) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
-        out
+        let Some(s) = llm else { return out };
+        let mut body = out.strip_suffix("# EOF\n").unwrap_or(&out).to_string();
+        let mut counter = |name: &str, help: &str, samples: &[(&str, u64)]| {
+            body.push_str(&format!(
+                "# HELP proofline_{name} {help}\n# TYPE proofline_{name} counter\n"
+            ));
+            for (labels, v) in samples {
+                body.push_str(&format!("proofline_{name}_total{labels} {v}\n"));
+            }
+        };
+        counter(
+            "llm_calls",
+            "LLM chat calls by result",
+            &[
+                ("{result=\"ok\"}", s.successes),
+                ("{result=\"error\"}", s.failures),
+            ],
+        );
+        counter(
+            "llm_http_requests",
+            "HTTP requests sent to the LLM endpoint (attempts)",
+            &[("", s.requests)],
+        );
+        counter(
+            "llm_http_429",
+            "429 responses from the LLM endpoint",
+            &[("", s.http_429)],
+        );
+        counter(
+            "llm_retries",
+            "LLM retries by reason",
+            &[
+                ("{reason=\"rate_limited\"}", s.retries_rate_limited),
+                ("{reason=\"server_error\"}", s.retries_server_error),
+                ("{reason=\"timeout\"}", s.retries_timeout),
+                ("{reason=\"connection\"}", s.retries_connection),
+            ],
+        );
+        body.push_str("# EOF\n");
+        body
     }
 }

@@ -202,6 +202,15 @@ async fn structured_output_becomes_a_checked_llm_draft() {
     let (status, metrics) = server.http_get("/metrics").await;
     assert_eq!(status, 200);
     assert!(metrics.contains("llm_tokens"), "{metrics}");
+    assert!(
+        metrics.contains("proofline_llm_http_requests_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("proofline_llm_calls_total{result=\"ok\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.trim_end().ends_with("# EOF"), "{metrics}");
     server.stop().await;
 }
 
