@@ -608,3 +608,28 @@ fn regeneration_sends_the_reviewer_instruction_as_data() {
     assert!(m[2].content.starts_with(&plain[2].content));
     assert!(!plain[2].content.contains("reviewer_instruction"));
 }
+
+/// The caller's gRPC deadline reaches the model call: a slow endpoint gives
+/// DEADLINE_EXCEEDED at the deadline, not after the provider's timeout, and
+/// nothing is stored.
+#[tokio::test]
+async fn caller_deadline_is_honoured_end_to_end() {
+    let fake = FakeOpenAi::start().await;
+    fake.set_latency(std::time::Duration::from_secs(5));
+    let b = fennick();
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), llm_config(&fake)).await;
+    let mut client = server.client().await;
+    let mut req = tonic::Request::new(email_request(&b, "deadline"));
+    req.set_timeout(std::time::Duration::from_millis(400));
+    let started = std::time::Instant::now();
+    let err = client.generate(req).await.unwrap_err();
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.engine.store().draft_count(), 0);
+    server.stop().await;
+}

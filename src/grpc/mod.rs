@@ -28,7 +28,10 @@ pub fn tenant_of<T>(_req: &Request<T>) -> String {
 pub fn deadline_of<T>(req: &Request<T>) -> Option<tokio::time::Instant> {
     let raw = req.metadata().get("grpc-timeout")?.to_str().ok()?;
     let timeout = parse_grpc_timeout(raw)?;
-    Some(tokio::time::Instant::now() + timeout)
+    // Stop a little before the caller does, so that our DEADLINE_EXCEEDED
+    // (and nothing half-done) reaches them rather than their own timer firing.
+    let margin = (timeout / 10).min(Duration::from_millis(50));
+    Some(tokio::time::Instant::now() + timeout.saturating_sub(margin))
 }
 
 /// `grpc-timeout` is an integer of at most 8 digits and a unit letter.
