@@ -32,5 +32,5 @@ log "rust tests"
 cargo test --locked --all-targets
 
 log "python client tests"
-cargo build --locked --bin proofline
+# `cargo test` above built target/debug/proofline for the integration tests.
 PROOFLINE_BIN="$PWD/target/debug/proofline" .venv/bin/python -m pytest -q tests/python
