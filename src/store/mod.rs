@@ -89,6 +89,10 @@ impl Store {
             .path(dir)
             .mode(sled::Mode::HighThroughput)
             .open()?;
+        Self::over(db)
+    }
+
+    fn over(db: sled::Db) -> Result<Store, StoreError> {
         Ok(Store {
             drafts: db.open_tree("drafts")?,
             requests: db.open_tree("requests")?,
@@ -268,14 +272,6 @@ impl Store {
 impl Store {
     /// A throwaway store that lives until dropped (one-shot CLI runs).
     pub fn temporary() -> Result<Store, StoreError> {
-        let db = sled::Config::new().temporary(true).open()?;
-        Ok(Store {
-            drafts: db.open_tree("drafts")?,
-            requests: db.open_tree("requests")?,
-            by_account: db.open_tree("by_account")?,
-            briefs: db.open_tree("briefs")?,
-            plays: db.open_tree("plays")?,
-            db,
-        })
+        Self::over(sled::Config::new().temporary(true).open()?)
     }
 }
