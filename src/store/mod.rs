@@ -58,6 +58,12 @@ pub struct Store {
     by_account: sled::Tree,
     briefs: sled::Tree,
     plays: sled::Tree,
+    /// Serialises write transactions with their flush. sled 0.34 can
+    /// deadlock when a transaction waits for log space while concurrent
+    /// `flush_async` jobs wait for its concurrency-control lock (seen under
+    /// a 16-way local batch); one writer at a time, flushed before the next,
+    /// never lets the two overlap.
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// `tenant NUL id`: tenants never share a key prefix.
@@ -99,6 +105,7 @@ impl Store {
             by_account: db.open_tree("by_account")?,
             briefs: db.open_tree("briefs")?,
             plays: db.open_tree("plays")?,
+            write_lock: Default::default(),
             db,
         })
     }
@@ -113,6 +120,7 @@ impl Store {
         brief: &AccountBrief,
         drafts: &[Draft],
     ) -> Result<(), StoreError> {
+        let _writing = self.writing().await;
         let review = self.tree(review::TREE)?;
         let trees = (
             &self.drafts,
@@ -150,14 +158,15 @@ impl Store {
             r.insert(key(tenant, &request.idempotency_key), encode(request))?;
             Ok::<_, ConflictableTransactionError<StoreError>>(())
         })?;
-        self.flush().await
+        self.sync().await
     }
 
     /// Store one draft (a new version, or a status change), then flush.
     pub async fn put_draft(&self, tenant: &str, draft: &Draft) -> Result<(), StoreError> {
+        let _writing = self.writing().await;
         self.drafts
             .insert(key(tenant, &draft.draft_id), encode(draft))?;
-        self.flush().await
+        self.sync().await
     }
 
     /// Open (or create) a named tree, for feature submodules.
@@ -166,7 +175,19 @@ impl Store {
         Ok(self.db.open_tree(name)?)
     }
 
+    /// Flush everything written so far to disk.
     pub async fn flush(&self) -> Result<(), StoreError> {
+        let _writing = self.write_lock.lock().await;
+        self.sync().await
+    }
+
+    /// Held by every writer across its transaction and flush.
+    pub(crate) async fn writing(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.write_lock.lock().await
+    }
+
+    /// Flush; the caller holds the write lock.
+    pub(crate) async fn sync(&self) -> Result<(), StoreError> {
         self.db.flush_async().await?;
         Ok(())
     }
@@ -211,6 +232,7 @@ impl Store {
         parent: &Draft,
         child: &Draft,
     ) -> Result<(), StoreError> {
+        let _writing = self.writing().await;
         let review = self.tree(review::TREE)?;
         let brief = self.get_brief(tenant, &child.request_id)?;
         (&self.drafts, &self.by_account, &review).transaction(|(d, a, rv)| {
@@ -224,7 +246,7 @@ impl Store {
             a.insert(key(tenant, &account_key), child.channel.as_str().as_bytes())?;
             Ok::<_, ConflictableTransactionError<StoreError>>(())
         })?;
-        self.flush().await
+        self.sync().await
     }
 
     pub fn get_request(

@@ -48,6 +48,7 @@ impl Store {
         event: &OutcomeEvent,
         check: impl Fn(&[OutcomeEvent]) -> Result<(), RuleViolation>,
     ) -> Result<Appended, StoreError> {
+        let _writing = self.writing().await;
         let events = self.tree(EVENTS)?;
         let ids = self.tree(EVENT_IDS)?;
         let draft_key = key(tenant, &event.draft_id);
@@ -75,7 +76,7 @@ impl Store {
             Err(TransactionError::Storage(e)) => return Err(StoreError::Io(e)),
         };
         if appended == Appended::New {
-            self.flush().await?;
+            self.sync().await?;
         }
         Ok(appended)
     }

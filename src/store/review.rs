@@ -227,6 +227,7 @@ impl Store {
         decided: Option<&Draft>,
         child: Option<(&Draft, Option<&AccountBrief>)>,
     ) -> Result<bool, StoreError> {
+        let _writing = self.writing().await;
         let review = self.review_tree()?;
         let applied = (&self.drafts, &self.by_account, &review).transaction(|(d, a, r)| {
             let dk = decision_key(tenant, &decision.decision_id);
@@ -265,7 +266,7 @@ impl Store {
             }
             Ok(true)
         })?;
-        self.flush().await?;
+        self.sync().await?;
         Ok(applied)
     }
 
