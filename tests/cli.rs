@@ -154,3 +154,54 @@ fn generate_batch_locally_summarises_and_resumes() {
         .count();
     assert_eq!(replayed, lines.len() - 1);
 }
+
+/// Load: a 16-way local batch of 1,000 two-channel briefs finishes with one
+/// result line per brief. (The sled deadlock fixed in `store` showed up in a
+/// release build of this run; a debug build's timing does not reproduce it
+/// reliably, so this guards the path rather than proving the fix.)
+#[test]
+fn large_concurrent_local_batch_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let briefs = common::example_briefs();
+    let lines: Vec<String> = (0..1000)
+        .map(|i| {
+            let mut b = briefs[i % briefs.len()].1.clone();
+            b.account_id = format!("load-{i}");
+            serde_json::json!({"request_id": format!("r{i}"), "channels": ["email", "linkedin_message"], "brief": b})
+                .to_string()
+        })
+        .collect();
+    let file = dir.path().join("load.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out_path = dir.path().join("out.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proofline"))
+        .args([
+            "generate-batch",
+            file.to_str().unwrap(),
+            "--concurrency",
+            "16",
+            "--library",
+        ])
+        .arg(common::repo())
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("generate-batch did not finish: deadlock?");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success());
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    assert_eq!(out.lines().count(), 1000);
+    assert!(out.lines().all(|l| l.contains("\"status\":\"ok\"")));
+}
