@@ -170,7 +170,6 @@ impl Store {
     }
 
     /// Open (or create) a named tree, for feature submodules.
-    #[allow(dead_code)] // used by feature submodules as they land
     pub(crate) fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
         Ok(self.db.open_tree(name)?)
     }
