@@ -231,18 +231,13 @@ impl Snapshot {
     fn used_items(&self, items: &[ItemRef]) -> Vec<UsedItem> {
         items
             .iter()
-            .map(|item| match self.library.item_meta(item) {
-                Some(meta) => UsedItem {
-                    item: item.clone(),
-                    trusted: meta.is_trusted(),
-                    risk: meta.risk,
-                },
-                // An item we cannot describe is not trusted.
-                None => UsedItem {
+            .map(|item| {
+                // An item the library cannot describe is not trusted.
+                self.library.used_item(item).unwrap_or_else(|| UsedItem {
                     item: item.clone(),
                     trusted: false,
                     risk: crate::library::item::Risk::High,
-                },
+                })
             })
             .collect()
     }

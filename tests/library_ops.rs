@@ -3,26 +3,14 @@
 
 mod common;
 
+use common::copy_dir;
+
 use common::{TestServer, example_briefs, pb_brief, repo, test_config, violation_fields};
 use proofline::grpc::pb;
 use proofline::grpc::pb::library_client::LibraryClient;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tonic::Code;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dst = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dst);
-        } else {
-            std::fs::copy(&p, &dst).unwrap();
-        }
-    }
-}
 
 /// A server over a private copy of the repository's library, which the test
 /// may edit; returns (server, library dir, data dir).

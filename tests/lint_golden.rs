@@ -3,26 +3,16 @@
 //! then `tests/fixtures/lint_<case>/overlay/` copied over it: one defect per
 //! case. `expected.txt` holds the exact lines, paths relative to the copy.
 
+mod common;
+
 use chrono::NaiveDate;
+use common::copy_dir;
 use proofline::lint::{Options, lint};
 use std::path::Path;
 use std::process::Command;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dst = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dst);
-        } else {
-            std::fs::copy(&p, &dst).unwrap();
-        }
-    }
 }
 
 fn git(dir: &Path, args: &[&str]) {

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::copy_dir;
+
 use proofline::brief::{self, Screening};
 use proofline::library::Library;
 use proofline::model::{AccountBrief, Initiative, Sender, Trigger};
@@ -111,19 +113,6 @@ proptest! {
                     prop_assert!(l.trim().parse::<usize>().is_ok() && c.trim().parse::<usize>().is_ok(), "no position: {line}");
                 }
             }
-        }
-    }
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
         }
     }
 }

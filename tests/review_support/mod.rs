@@ -3,7 +3,7 @@
 //! have a flagged draft with a known finding whatever the checks do).
 #![allow(dead_code)]
 
-use super::common::{TestServer, example_briefs, repo, test_config};
+use super::common::{TestServer, copy_dir, example_briefs, repo, test_config};
 use proofline::engine::brief_hash;
 use proofline::grpc::pb;
 use proofline::grpc::pb::review_client::ReviewClient;
@@ -20,19 +20,6 @@ use tonic::transport::Channel as GrpcChannel;
 pub const ALICE: &str = "alice-token-0123456789";
 pub const BOB: &str = "bob-token-0123456789";
 pub const TENANT: &str = "default";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 /// The repository's library, copied under `dir`, with placeholder check
 /// policies where the repository has none yet: review tests need a server
