@@ -40,7 +40,10 @@ fn bench(c: &mut Criterion) {
             .connect()
             .await
             .unwrap();
-        PersonalizationClient::new(ch)
+        PersonalizationClient::with_interceptor(
+            ch,
+            proofline::grpc::Bearer::new(proofline::auth::DEV_TOKEN),
+        )
     });
     let brief = brief_to_pb(&example_brief());
     let counter = AtomicU64::new(0);

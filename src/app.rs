@@ -70,15 +70,27 @@ pub async fn run(
     reloader: Arc<Reloader>,
     listeners: Listeners,
     batch_concurrency: usize,
-    reviewers: crate::review::Reviewers,
+    auth: crate::auth::Authenticator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    if reviewers.is_empty() {
+    if auth.is_dev() {
+        let line = "!".repeat(78);
+        tracing::warn!("{line}");
         tracing::warn!(
-            "no reviewer tokens configured ([review.tokens]); the review API and console refuse every call"
+            "DEV MODE: no [auth.clients] (or [review.tokens]) configured. Every gRPC call and the \
+             console accept the well-known token below, as tenant 'default' with every scope \
+             (generate, review, admin). Never run like this with real data."
+        );
+        tracing::warn!("  authorization: Bearer {}", crate::auth::DEV_TOKEN);
+        tracing::warn!("{line}");
+        eprintln!(
+            "WARNING: proofline DEV MODE, no clients configured: use 'authorization: Bearer {}' \
+             (tenant 'default', every scope)",
+            crate::auth::DEV_TOKEN
         );
     }
-    let desk = Arc::new(crate::review::Desk::new(engine.clone(), reviewers));
+    let auth = Arc::new(auth);
+    let desk = Arc::new(crate::review::Desk::new(engine.clone(), auth.clone()));
     let (tx, rx) = tokio::sync::watch::channel(false);
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
@@ -89,6 +101,7 @@ pub async fn run(
         reloader,
         batch_concurrency,
         desk.clone(),
+        auth,
         wait(rx.clone()),
     ));
     let http = tokio::spawn(crate::http::serve(
@@ -135,7 +148,7 @@ impl RunningServer {
             reloader.clone(),
             Listeners { grpc, http },
             cfg.server.batch_concurrency,
-            crate::review::Reviewers::from_config(&cfg.review.tokens),
+            crate::auth::Authenticator::from_config(&cfg.auth, &cfg.review),
             async {
                 let _ = rx.await;
             },
@@ -204,6 +217,32 @@ impl Reloader {
     /// Load the library again, build its snapshot (checks included) and swap
     /// it in. On any error nothing changes and every error is returned.
     pub async fn reload(&self) -> Result<Reloaded, Vec<String>> {
+        self.reload_as("operator", "").await
+    }
+
+    /// [`Reloader::reload`] on behalf of `actor` (of `tenant`; the library
+    /// is shared by all tenants), recorded in the audit log whether it
+    /// succeeded or not. The entry is flushed before this returns.
+    pub async fn reload_as(&self, actor: &str, tenant: &str) -> Result<Reloaded, Vec<String>> {
+        let result = self.reload_inner().await;
+        let details = match &result {
+            Ok(r) => serde_json::json!({
+                "ok": true, "commit": r.commit, "fingerprint": r.fingerprint,
+                "previous_commit": r.previous_commit, "changed": r.changed(),
+            }),
+            Err(errors) => serde_json::json!({ "ok": false, "errors": errors }),
+        };
+        let rec =
+            crate::store::AuditRecord::new(tenant, actor, "library_reload", "library", details);
+        if let Err(e) = self.engine.store().audit(rec).await {
+            // The swap (if any) has happened; say so loudly rather than
+            // pretend it did not.
+            tracing::error!(error = %e, "audit: could not record a library reload");
+        }
+        result
+    }
+
+    async fn reload_inner(&self) -> Result<Reloaded, Vec<String>> {
         let _one_at_a_time = self.lock.lock().await;
         let spec = self.spec.clone();
         let started = std::time::Instant::now();

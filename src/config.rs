@@ -24,6 +24,55 @@ pub struct Config {
     pub experiments: BTreeMap<String, ExperimentConfig>,
     #[serde(default)]
     pub review: ReviewConfig,
+    /// Clients, their tenants and scopes (issue 9).
+    #[serde(default)]
+    pub auth: AuthConfig,
+    /// Retention of drafts and briefs (issue 9).
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// `[auth]`: bearer-token clients. None configured (and no `[review.tokens]`):
+/// dev mode, see `auth::DEV_TOKEN`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Client name → its token digest, tenant and scopes, e.g.
+    /// `[auth.clients.crm] token_sha256 = "…", tenant = "acme", scopes = ["generate"]`.
+    /// A client with the `review` scope is a reviewer under its name.
+    #[serde(default)]
+    pub clients: BTreeMap<String, ClientConfig>,
+    /// Dev mode on a non-loopback address is refused unless this is set.
+    #[serde(default)]
+    pub allow_dev_mode_on_public_address: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// sha256 of the token, hex (`printf %s "$TOKEN" | sha256sum`).
+    pub token_sha256: String,
+    pub tenant: String,
+    /// Any of `generate`, `review`, `admin`.
+    pub scopes: Vec<String>,
+}
+
+/// `[retention]`: drafts and briefs older than `max_age_days` are purged
+/// (0 = kept forever), checked every `sweep_interval_secs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub max_age_days: u32,
+    pub sweep_interval_secs: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            max_age_days: 0,
+            sweep_interval_secs: 3600,
+        }
+    }
 }
 
 /// One experiment: accounts split deterministically between two arms.
@@ -145,11 +194,76 @@ impl Config {
                 ));
             }
         }
+        problems.extend(self.auth_problems(&seen));
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems)
         }
+    }
+
+    fn auth_problems(&self, review_tokens: &std::collections::HashSet<&str>) -> Vec<String> {
+        let mut problems = Vec::new();
+        let review_digests: std::collections::HashSet<String> = review_tokens
+            .iter()
+            .map(|t| crate::auth::sha256_hex(t))
+            .collect();
+        let mut digests = std::collections::HashSet::new();
+        for (name, c) in &self.auth.clients {
+            let d = c.token_sha256.trim().to_ascii_lowercase();
+            if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
+                problems.push(format!(
+                    "auth.clients.{name}.token_sha256: must be 64 hex digits (sha256 of the token)"
+                ));
+            } else if !digests.insert(d.clone()) || review_digests.contains(&d) {
+                problems.push(format!(
+                    "auth.clients.{name}.token_sha256: the same token is bound to another client"
+                ));
+            }
+            if c.tenant.trim().is_empty()
+                || c.tenant.len() > 64
+                || !c
+                    .tenant
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+            {
+                problems.push(format!(
+                    "auth.clients.{name}.tenant: 1-64 characters of letters, digits, '-', '_' or '.'"
+                ));
+            }
+            if c.scopes.is_empty() {
+                problems.push(format!("auth.clients.{name}.scopes: at least one scope"));
+            }
+            for s in &c.scopes {
+                if crate::auth::Scope::parse(s).is_none() {
+                    problems.push(format!(
+                        "auth.clients.{name}.scopes: '{s}' is not a scope (generate, review, admin)"
+                    ));
+                }
+            }
+            if self.review.tokens.contains_key(name) {
+                problems.push(format!(
+                    "auth.clients.{name}: also configured in [review.tokens]; keep one"
+                ));
+            }
+        }
+        let dev = self.auth.clients.is_empty() && self.review.tokens.is_empty();
+        if dev && !self.auth.allow_dev_mode_on_public_address {
+            for (name, addr) in [
+                ("server.grpc_addr", &self.server.grpc_addr),
+                ("server.http_addr", &self.server.http_addr),
+            ] {
+                if let Ok(a) = addr.parse::<SocketAddr>()
+                    && !a.ip().is_loopback()
+                {
+                    problems.push(format!(
+                        "{name}: '{addr}' is not a loopback address and no [auth.clients] are configured \
+                         (dev mode); configure clients or set auth.allow_dev_mode_on_public_address = true"
+                    ));
+                }
+            }
+        }
+        problems
     }
 
     /// The configured experiments, validated; every problem is reported.

@@ -294,6 +294,9 @@ fn compose_error(e: ComposeError, selector: &Selector) -> EngineError {
 #[derive(Debug, Clone)]
 pub struct GenerateCommand {
     pub tenant: String,
+    /// Who asked (the authenticated client, or `local` for the CLI): the
+    /// audit log's actor.
+    pub actor: String,
     pub request_id: String,
     pub brief: AccountBrief,
     pub channels: Vec<Channel>,
@@ -598,7 +601,7 @@ impl Engine {
             });
         }
         self.store
-            .put_generation(&cmd.tenant, &stored, &cmd.brief, &drafts)
+            .put_generation(&cmd.tenant, &cmd.actor, &stored, &cmd.brief, &drafts)
             .await?;
         for d in &drafts {
             self.metrics.observe_draft(d);
@@ -724,6 +727,7 @@ impl Engine {
     pub async fn regenerate(
         &self,
         tenant: &str,
+        actor: &str,
         draft_id: &str,
         instruction: &str,
     ) -> Result<Draft, EngineError> {
@@ -765,6 +769,7 @@ impl Engine {
         let snap = self.snapshot();
         let cmd = GenerateCommand {
             tenant: tenant.to_string(),
+            actor: actor.to_string(),
             request_id: parent.request_id.clone(),
             brief,
             channels: vec![parent.channel],
@@ -786,7 +791,9 @@ impl Engine {
         child.lineage.experiment = parent.lineage.experiment.clone();
         child.lineage.arm = parent.lineage.arm.clone();
         parent.status = DraftStatus::Superseded;
-        self.store.put_version(tenant, &parent, &child).await?;
+        self.store
+            .put_version(tenant, actor, &parent, &child)
+            .await?;
         self.metrics.observe_draft(&child);
         Ok(child)
     }

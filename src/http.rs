@@ -1,9 +1,10 @@
 //! The HTTP port: /healthz, Prometheus /metrics (and later the console).
 
+use crate::auth::Scope;
 use crate::engine::Engine;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use std::future::Future;
@@ -14,10 +15,15 @@ pub fn router(engine: Arc<Engine>, desk: Arc<crate::review::Desk>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        // Outcomes (issue 7).
-        .route("/performance", get(performance_page))
-        .route("/performance.svg", get(performance_svg))
         .with_state(engine)
+        // Outcomes (issue 7): bearer token with the review or admin scope;
+        // the caller's tenant only.
+        .merge(
+            Router::new()
+                .route("/performance", get(performance_page))
+                .route("/performance.svg", get(performance_svg))
+                .with_state(desk.clone()),
+        )
         .merge(crate::console::router(desk))
 }
 
@@ -67,8 +73,26 @@ fn plain(status: axum::http::StatusCode, msg: String) -> Page {
     )
 }
 
+/// The caller's tenant, for a token with the review or admin scope.
+fn performance_tenant(desk: &crate::review::Desk, headers: &HeaderMap) -> Result<String, Page> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or_default());
+    desk.authorize_any(value, &[Scope::Review, Scope::Admin])
+        .map(|p| p.tenant)
+        .map_err(|e| {
+            let status = if e.is_forbidden() {
+                axum::http::StatusCode::FORBIDDEN
+            } else {
+                axum::http::StatusCode::UNAUTHORIZED
+            };
+            plain(status, e.to_string())
+        })
+}
+
 fn performance_of(
     engine: &Engine,
+    tenant: &str,
     q: &PerformanceQuery,
 ) -> Result<crate::outcomes::aggregate::Performance, Page> {
     use crate::outcomes::aggregate::{Filter, GroupBy};
@@ -90,23 +114,29 @@ fn performance_of(
         ..Filter::default()
     };
     crate::outcomes::Ledger::new(engine.store().clone(), engine.experiments())
-        .performance("default", by, &filter)
+        .performance(tenant, by, &filter)
         .map_err(|e| plain(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
 async fn performance_page(
-    State(engine): State<Arc<Engine>>,
+    State(desk): State<Arc<crate::review::Desk>>,
+    headers: HeaderMap,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
     axum::extract::Query(q): axum::extract::Query<PerformanceQuery>,
 ) -> Page {
-    let perf = match performance_of(&engine, &q) {
+    let tenant = match performance_tenant(&desk, &headers) {
+        Ok(t) => t,
+        Err(page) => return page,
+    };
+    let engine = desk.engine();
+    let perf = match performance_of(engine, &tenant, &q) {
         Ok(p) => p,
         Err(page) => return page,
     };
     let ledger = crate::outcomes::Ledger::new(engine.store().clone(), engine.experiments());
     let lift = engine.experiments().active.as_ref().and_then(|e| {
         ledger
-            .lift("default", &e.name, None, None, None, &Default::default())
+            .lift(&tenant, &e.name, None, None, None, &Default::default())
             .ok()
     });
     (
@@ -117,11 +147,16 @@ async fn performance_page(
 }
 
 async fn performance_svg(
-    State(engine): State<Arc<Engine>>,
+    State(desk): State<Arc<crate::review::Desk>>,
+    headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<PerformanceQuery>,
 ) -> Page {
     use crate::outcomes::aggregate::Metric;
-    let perf = match performance_of(&engine, &q) {
+    let tenant = match performance_tenant(&desk, &headers) {
+        Ok(t) => t,
+        Err(page) => return page,
+    };
+    let perf = match performance_of(desk.engine(), &tenant, &q) {
         Ok(p) => p,
         Err(page) => return page,
     };

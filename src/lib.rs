@@ -18,9 +18,11 @@
 //! - `console`: the reviewers' web console (embedded assets, JSON API).
 //! - `http`: /healthz, /metrics and the console.
 //! - `lint`: `proofline lint`, the library repository's CI check.
+//! - `auth`: bearer-token clients bound to a tenant and scopes. Pure.
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
 
 pub mod app;
+pub mod auth;
 pub mod batch;
 pub mod brief;
 pub mod checks;

@@ -26,6 +26,22 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum AuditAction {
+    /// Exit 1 naming the first entry that was edited, removed or reordered.
+    Verify {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Every entry as one JSON object a line (optionally one tenant's).
+    Export {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Run the gRPC and HTTP servers.
     Serve {
@@ -108,6 +124,12 @@ enum Command {
         #[arg(long, hide = true)]
         today: Option<chrono::NaiveDate>,
     },
+    /// The audit log in --data-dir (stop the server first: sled locks the
+    /// store): `verify` recomputes the hash chain, `export` prints JSON lines.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Check precision and recall per rule, with reviewer decisions as
     /// labels, from the store in --data-dir (stop the server first, or ask a
     /// running one with the Review.GetReviewStats RPC).
@@ -163,9 +185,14 @@ async fn report(
         })
         .transpose()?;
     let url = server.unwrap_or_else(|| format!("http://{}", cfg.server.grpc_addr));
-    let mut client = pb::outcomes_client::OutcomesClient::connect(url.clone())
+    let conn = tonic::transport::Channel::from_shared(url.clone())?
+        .connect()
         .await
         .with_context(|| format!("connecting to {url}"))?;
+    let mut client = pb::outcomes_client::OutcomesClient::with_interceptor(
+        conn,
+        proofline::grpc::Bearer::from_env(),
+    );
     let perf = client
         .get_performance(pb::GetPerformanceRequest {
             group_by: group_by_to_pb(group_by) as i32,
@@ -350,7 +377,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tokio::spawn(async move {
                     while hup.recv().await.is_some() {
                         tracing::info!("SIGHUP: reloading the library");
-                        let _ = reloader.reload().await;
+                        let _ = reloader.reload_as("sighup", "").await;
                     }
                 });
             }
@@ -373,7 +400,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 reloader,
                 Listeners { grpc, http },
                 cfg.server.batch_concurrency,
-                proofline::review::Reviewers::from_config(&cfg.review.tokens),
+                proofline::auth::Authenticator::from_config(&cfg.auth, &cfg.review),
                 shutdown_signal(),
             )
             .await?;
@@ -403,6 +430,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let outcome = engine
                 .generate(GenerateCommand {
                     tenant: "default".into(),
+                    actor: "local".into(),
                     request_id: ulid::Ulid::new().to_string(),
                     brief,
                     channels,
@@ -492,6 +520,42 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let cfg = config_with(cli.config.as_deref())?;
             report(&cfg, server, &by, experiment, channel, lift).await
+        }
+        Command::Audit { action } => {
+            let mut cfg = config_with(cli.config.as_deref())?;
+            let (AuditAction::Verify { data_dir } | AuditAction::Export { data_dir, .. }) = &action;
+            if let Some(d) = data_dir {
+                cfg.server.data_dir = d.clone();
+            }
+            let dir = &cfg.server.data_dir;
+            if !dir.exists() {
+                bail!("no store at {}", dir.display());
+            }
+            let store = proofline::store::Store::open(dir)
+                .with_context(|| format!("opening {} (is the server running?)", dir.display()))?;
+            match action {
+                AuditAction::Verify { .. } => match store.audit_verify()? {
+                    Ok(head) => {
+                        println!(
+                            "audit log ok: {} entries, head hash {}",
+                            head.entries, head.head_hash
+                        );
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(broken) => {
+                        eprintln!("{broken}");
+                        Ok(ExitCode::FAILURE)
+                    }
+                },
+                AuditAction::Export { tenant, .. } => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    for e in store.audit_entries(tenant.as_deref())? {
+                        writeln!(out, "{}", serde_json::to_string(&e)?)?;
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
         }
         Command::ReviewStats {
             data_dir,
@@ -608,10 +672,15 @@ async fn generate_batch(
         Some(url) => {
             use proofline::grpc::convert::{brief_to_pb, channel_to_pb};
             use proofline::grpc::pb;
-            let mut client =
-                pb::personalization_client::PersonalizationClient::connect(url.clone())
-                    .await
-                    .with_context(|| format!("connecting to {url}"))?;
+            let channel = tonic::transport::Channel::from_shared(url.clone())?
+                .connect()
+                .await
+                .with_context(|| format!("connecting to {url}"))?;
+            // $PROOFLINE_TOKEN, or the dev token for a server in dev mode.
+            let mut client = pb::personalization_client::PersonalizationClient::with_interceptor(
+                channel,
+                proofline::grpc::Bearer::from_env(),
+            );
             let reqs: Vec<pb::GenerateRequest> = lines
                 .iter()
                 .map(|l| pb::GenerateRequest {
@@ -703,6 +772,7 @@ async fn generate_batch(
                     let outcome = engine
                         .generate(GenerateCommand {
                             tenant: "default".into(),
+                            actor: "local".into(),
                             request_id: l.request_id,
                             brief: l.brief,
                             channels: l.channels,

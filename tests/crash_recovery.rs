@@ -76,7 +76,14 @@ fn drafts_of(r: &pb::GenerateBatchResponse) -> Vec<String> {
 async fn sigkill_mid_batch_loses_and_duplicates_nothing() {
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = spawn(data.path());
-    let mut client = PersonalizationClient::connect(url).await.unwrap();
+    let mut client = PersonalizationClient::with_interceptor(
+        tonic::transport::Channel::from_shared(url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+        proofline::grpc::Bearer::new(proofline::auth::DEV_TOKEN),
+    );
     let mut acked: HashMap<String, Vec<String>> = HashMap::new();
     let mut stream = client
         .generate_batch(tokio_stream::iter(requests()))
@@ -98,7 +105,14 @@ async fn sigkill_mid_batch_loses_and_duplicates_nothing() {
     );
 
     let (mut child, url) = spawn(data.path());
-    let mut client = PersonalizationClient::connect(url).await.unwrap();
+    let mut client = PersonalizationClient::with_interceptor(
+        tonic::transport::Channel::from_shared(url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+        proofline::grpc::Bearer::new(proofline::auth::DEV_TOKEN),
+    );
     let stream = client
         .generate_batch(tokio_stream::iter(requests()))
         .await

@@ -277,10 +277,15 @@ async fn sighup_reloads_the_library() {
         .find_map(|w| w.strip_prefix("grpc="))
         .unwrap_or_else(|| panic!("no listening line: {line}"))
         .to_string();
-    let mut client = LibraryClient::connect(format!("http://{grpc}"))
-        .await
-        .unwrap();
-    let get = |mut c: LibraryClient<tonic::transport::Channel>| async move {
+    let mut client = LibraryClient::with_interceptor(
+        tonic::transport::Channel::from_shared(format!("http://{grpc}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+        proofline::grpc::Bearer::new(proofline::auth::DEV_TOKEN),
+    );
+    let get = |mut c: LibraryClient<common::AuthChannel>| async move {
         let r = c
             .get_library(pb::GetLibraryRequest {})
             .await

@@ -23,7 +23,6 @@ use proofline::store::StoredRequest;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tonic::Code;
-use tonic::transport::Channel as GrpcChannel;
 use tonic_types::StatusExt;
 
 const EXPERIMENT: &str = "genai-vs-baseline";
@@ -82,7 +81,7 @@ fn config(dir: &std::path::Path) -> Config {
     cfg
 }
 
-async fn outcomes(server: &TestServer) -> OutcomesClient<GrpcChannel> {
+async fn outcomes(server: &TestServer) -> OutcomesClient<common::AuthChannel> {
     OutcomesClient::new(server.channel().await)
 }
 
@@ -148,6 +147,7 @@ async fn insert(server: &TestServer, drafts: &[Draft]) {
             .store()
             .put_generation(
                 "default",
+                "seed",
                 &req,
                 &brief(&d.account_id, 2),
                 std::slice::from_ref(d),
@@ -184,7 +184,7 @@ fn rule_of(status: &tonic::Status) -> String {
 }
 
 async fn performance(
-    client: &mut OutcomesClient<GrpcChannel>,
+    client: &mut OutcomesClient<common::AuthChannel>,
     by: pb::GroupBy,
 ) -> pb::GetPerformanceResponse {
     client

@@ -24,10 +24,6 @@ const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 
-/// Until tenants come with authentication, the console acts for the same
-/// tenant as every gRPC caller.
-const TENANT: &str = "default";
-
 pub fn router(desk: Arc<Desk>) -> Router {
     Router::new()
         .route(
@@ -104,6 +100,9 @@ impl From<EngineError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = match &self.0 {
+            ReviewError::Unauthenticated(e) if e.is_forbidden() => {
+                (StatusCode::FORBIDDEN, "permission_denied")
+            }
             ReviewError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ReviewError::NotPending { .. } => (StatusCode::CONFLICT, "not_pending"),
             ReviewError::DecisionIdReused { .. } => (StatusCode::CONFLICT, "decision_id_reused"),
@@ -142,7 +141,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn reviewer(desk: &Desk, headers: &HeaderMap) -> Result<crate::review::Reviewer, ApiError> {
+/// The signed-in reviewer: a client with the `review` scope. The console acts
+/// only for that client's tenant.
+fn reviewer(desk: &Desk, headers: &HeaderMap) -> Result<crate::auth::Principal, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or_default());
@@ -152,7 +153,8 @@ fn reviewer(desk: &Desk, headers: &HeaderMap) -> Result<crate::review::Reviewer,
 async fn me(State(desk): State<Arc<Desk>>, headers: HeaderMap) -> Result<Response, ApiError> {
     let r = reviewer(&desk, &headers)?;
     Ok(Json(serde_json::json!({
-        "reviewer": r.name,
+        "reviewer": r.client,
+        "tenant": r.tenant,
         "reject_reasons": crate::review::view::reject_reasons(),
     }))
     .into_response())
@@ -208,9 +210,9 @@ async fn queue(
     headers: HeaderMap,
     Query(p): Query<QueueParams>,
 ) -> Result<Response, ApiError> {
-    reviewer(&desk, &headers)?;
+    let who = reviewer(&desk, &headers)?;
     let f = filter(&p)?;
-    let page = desk.queue(TENANT, &f, p.page_size.unwrap_or(0), &p.page_token)?;
+    let page = desk.queue(&who.tenant, &f, p.page_size.unwrap_or(0), &p.page_token)?;
     Ok(Json(page).into_response())
 }
 
@@ -219,13 +221,13 @@ async fn draft(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    reviewer(&desk, &headers)?;
-    Ok(Json(desk.draft_view(TENANT, &id)?).into_response())
+    let who = reviewer(&desk, &headers)?;
+    Ok(Json(desk.draft_view(&who.tenant, &id)?).into_response())
 }
 
 async fn stats(State(desk): State<Arc<Desk>>, headers: HeaderMap) -> Result<Response, ApiError> {
-    reviewer(&desk, &headers)?;
-    Ok(Json(desk.stats(TENANT)?).into_response())
+    let who = reviewer(&desk, &headers)?;
+    Ok(Json(desk.stats(&who.tenant)?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -280,8 +282,8 @@ async fn decide(
     };
     let out = desk
         .decide(
-            TENANT,
-            &who,
+            &who.tenant,
+            &crate::review::Reviewer::from(&who),
             DecideCommand {
                 draft_id: id,
                 decision_id: b.decision_id,

@@ -43,8 +43,9 @@ pub fn reload_failed(errors: &[String]) -> Status {
 impl pb::library_server::Library for LibraryService {
     async fn get_library(
         &self,
-        _req: Request<pb::GetLibraryRequest>,
+        req: Request<pb::GetLibraryRequest>,
     ) -> Result<Response<pb::GetLibraryResponse>, Status> {
+        super::authorize_any(&req, &[])?;
         let snap = self.reloader.engine().snapshot();
         let lib = &snap.library;
         let items = lib
@@ -70,9 +71,11 @@ impl pb::library_server::Library for LibraryService {
 
     async fn reload_library(
         &self,
-        _req: Request<pb::ReloadLibraryRequest>,
+        req: Request<pb::ReloadLibraryRequest>,
     ) -> Result<Response<pb::ReloadLibraryResponse>, Status> {
-        match self.reloader.reload().await {
+        let who = super::authorize(&req, crate::auth::Scope::Admin)?;
+        let result = self.reloader.reload_as(&who.client, &who.tenant).await;
+        match result {
             Ok(r) => Ok(Response::new(pb::ReloadLibraryResponse {
                 changed: r.changed(),
                 commit: r.commit,

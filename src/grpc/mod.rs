@@ -9,19 +9,147 @@ pub mod personalization;
 pub mod review;
 mod status;
 
+use crate::auth::{AuthError, Authenticator, Principal, Scope};
 use crate::engine::Engine;
+use crate::store::{AuditRecord, Store};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::Request;
 use tonic::transport::Server;
+use tonic::{Request, Status};
 
-/// The tenant a request acts for. Until authentication lands every caller is
-/// the default tenant.
-pub fn tenant_of<T>(_req: &Request<T>) -> String {
-    "default".to_string()
+/// Attaches the caller's authentication outcome to every request of the
+/// proofline services (health and reflection stay open). Handlers then call
+/// [`authorize`] first; a request that never passed here is refused.
+#[derive(Clone)]
+pub struct AuthInterceptor {
+    auth: Arc<Authenticator>,
+    store: Option<Store>,
+}
+
+impl AuthInterceptor {
+    pub fn new(auth: Arc<Authenticator>, store: Option<Store>) -> AuthInterceptor {
+        AuthInterceptor { auth, store }
+    }
+}
+
+#[derive(Clone)]
+struct Authn {
+    outcome: Result<Principal, AuthError>,
+    ctx: AuthInterceptor,
+}
+
+impl tonic::service::Interceptor for AuthInterceptor {
+    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
+        let header = req
+            .metadata()
+            .get("authorization")
+            .map(|v| v.to_str().unwrap_or("").to_string());
+        let outcome = self.auth.authenticate(header.as_deref());
+        req.extensions_mut().insert(Authn {
+            outcome,
+            ctx: self.clone(),
+        });
+        Ok(req)
+    }
+}
+
+/// Client side: sends `authorization: Bearer <token>` on every call (the CLI,
+/// tests and tools). An empty token sends nothing.
+#[derive(Clone)]
+pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl Bearer {
+    pub fn new(token: &str) -> Bearer {
+        Bearer(if token.is_empty() {
+            None
+        } else {
+            format!("Bearer {token}").parse().ok()
+        })
+    }
+
+    /// `$PROOFLINE_TOKEN`, else the dev token (a server in dev mode).
+    pub fn from_env() -> Bearer {
+        match std::env::var("PROOFLINE_TOKEN") {
+            Ok(t) if !t.trim().is_empty() => Bearer::new(t.trim()),
+            _ => Bearer::new(crate::auth::DEV_TOKEN),
+        }
+    }
+}
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+/// The status for an authentication or permission failure.
+pub fn auth_status(e: &AuthError) -> Status {
+    if e.is_forbidden() {
+        Status::permission_denied(e.to_string())
+    } else {
+        Status::unauthenticated(e.to_string())
+    }
+}
+
+/// Record an auth failure in the audit log (best effort: the caller is
+/// refused either way).
+pub(crate) fn audit_auth_failure(store: Option<&Store>, e: &AuthError, needed: &str) {
+    let Some(store) = store.cloned() else { return };
+    let (actor, tenant) = match e {
+        AuthError::Forbidden { client, .. } => (client.clone(), String::new()),
+        _ => ("anonymous".to_string(), String::new()),
+    };
+    let rec = AuditRecord::new(
+        &tenant,
+        &actor,
+        "auth_failure",
+        needed,
+        serde_json::json!({ "reason": e.to_string() }),
+    );
+    tokio::spawn(async move {
+        if let Err(err) = store.audit_buffered(rec).await {
+            tracing::error!(error = %err, "audit: could not record an auth failure");
+        }
+    });
+}
+
+/// The caller, authenticated and holding `scope`: every proofline RPC calls
+/// this first and acts only for `Principal::tenant`. Missing or bad token →
+/// UNAUTHENTICATED; wrong scope → PERMISSION_DENIED.
+pub fn authorize<T>(req: &Request<T>, scope: Scope) -> Result<Principal, Status> {
+    authorize_any(req, &[scope])
+}
+
+/// As [`authorize`], with any one of `scopes` (none: any authenticated caller).
+pub fn authorize_any<T>(req: &Request<T>, scopes: &[Scope]) -> Result<Principal, Status> {
+    let Some(a) = req.extensions().get::<Authn>() else {
+        return Err(Status::unauthenticated(
+            "no authentication on this service (server misconfiguration)",
+        ));
+    };
+    let needed = scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let result = match &a.outcome {
+        Err(e) => Err(e.clone()),
+        Ok(p) if scopes.is_empty() || scopes.iter().any(|s| p.has(*s)) => Ok(p.clone()),
+        Ok(p) => Err(AuthError::Forbidden {
+            client: p.client.clone(),
+            needed: needed.clone(),
+        }),
+    };
+    result.map_err(|e| {
+        audit_auth_failure(a.ctx.store.as_ref(), &e, &needed);
+        auth_status(&e)
+    })
 }
 
 /// The caller's deadline, from the `grpc-timeout` header.
@@ -60,6 +188,7 @@ pub async fn serve(
     reloader: Arc<crate::app::Reloader>,
     batch_concurrency: usize,
     desk: Arc<crate::review::Desk>,
+    auth: Arc<Authenticator>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -93,19 +222,28 @@ pub async fn serve(
     health_reporter
         .set_serving::<pb::outcomes_server::OutcomesServer<outcomes::OutcomesService>>()
         .await;
+    let intercept = AuthInterceptor::new(auth, Some(engine.store().clone()));
     Server::builder()
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(pb::personalization_server::PersonalizationServer::new(
-            personalization,
+        .add_service(
+            pb::personalization_server::PersonalizationServer::with_interceptor(
+                personalization,
+                intercept.clone(),
+            ),
+        )
+        .add_service(pb::outcomes_server::OutcomesServer::with_interceptor(
+            outcomes,
+            intercept.clone(),
         ))
-        .add_service(pb::outcomes_server::OutcomesServer::new(outcomes))
-        .add_service(pb::review_server::ReviewServer::new(
+        .add_service(pb::review_server::ReviewServer::with_interceptor(
             review::ReviewService { desk },
+            intercept.clone(),
         ))
-        .add_service(pb::library_server::LibraryServer::new(
+        .add_service(pb::library_server::LibraryServer::with_interceptor(
             library::LibraryService { reloader },
+            intercept,
         ))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await

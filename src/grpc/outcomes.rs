@@ -5,7 +5,8 @@
 use super::convert::channel_from_pb;
 use super::pb;
 use super::pb::outcomes_server::Outcomes;
-use super::tenant_of;
+use super::{authorize, authorize_any};
+use crate::auth::Scope;
 use crate::brief::Violation;
 use crate::outcomes::aggregate::{
     ArmSample, Filter, GroupBy, GroupPerformance, Lift, Metric, MetricLift, Performance, Rate,
@@ -26,7 +27,7 @@ impl Outcomes for OutcomesService {
         &self,
         request: Request<pb::RecordOutcomeRequest>,
     ) -> Result<Response<pb::RecordOutcomeResponse>, Status> {
-        let tenant = tenant_of(&request);
+        let tenant = authorize(&request, Scope::Generate)?.tenant;
         let cmd = record_from_pb(request.into_inner());
         let recorded = self.ledger.record(&tenant, cmd, Utc::now()).await?;
         Ok(Response::new(pb::RecordOutcomeResponse {
@@ -39,7 +40,7 @@ impl Outcomes for OutcomesService {
         &self,
         request: Request<pb::GetPerformanceRequest>,
     ) -> Result<Response<pb::GetPerformanceResponse>, Status> {
-        let tenant = tenant_of(&request);
+        let tenant = authorize_any(&request, &[Scope::Review, Scope::Admin])?.tenant;
         let req = request.into_inner();
         let (by, filter) = performance_query_from_pb(&req)?;
         let perf = self.ledger.performance(&tenant, by, &filter)?;
@@ -50,7 +51,7 @@ impl Outcomes for OutcomesService {
         &self,
         request: Request<pb::GetLiftRequest>,
     ) -> Result<Response<pb::GetLiftResponse>, Status> {
-        let tenant = tenant_of(&request);
+        let tenant = authorize_any(&request, &[Scope::Review, Scope::Admin])?.tenant;
         let req = request.into_inner();
         let mut violations = Vec::new();
         let filter = Filter {

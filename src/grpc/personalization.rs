@@ -3,7 +3,8 @@
 use super::convert::*;
 use super::pb;
 use super::pb::personalization_server::Personalization;
-use super::{deadline_of, tenant_of};
+use super::{authorize, deadline_of};
+use crate::auth::Scope;
 use crate::engine::{Engine, EngineError, GenerateCommand, Selector};
 use futures::StreamExt;
 use std::pin::Pin;
@@ -18,12 +19,13 @@ pub struct PersonalizationService {
 }
 
 fn command(
-    tenant: String,
+    who: &crate::auth::Principal,
     req: pb::GenerateRequest,
     deadline: Option<tokio::time::Instant>,
 ) -> Result<GenerateCommand, EngineError> {
     Ok(GenerateCommand {
-        tenant,
+        tenant: who.tenant.clone(),
+        actor: who.client.clone(),
         request_id: if req.request_id.is_empty() {
             ulid::Ulid::new().to_string()
         } else {
@@ -62,9 +64,10 @@ impl Personalization for PersonalizationService {
         &self,
         request: Request<pb::GenerateRequest>,
     ) -> Result<Response<pb::GenerateResponse>, Status> {
-        let tenant = tenant_of(&request);
+        let who = authorize(&request, Scope::Generate)?;
         let deadline = deadline_of(&request);
-        let cmd = command(tenant, request.into_inner(), deadline)?;
+        // The generation's audit entries are written in its transaction.
+        let cmd = command(&who, request.into_inner(), deadline)?;
         let outcome = self.engine.generate(cmd).await?;
         Ok(Response::new(response(outcome)))
     }
@@ -75,7 +78,7 @@ impl Personalization for PersonalizationService {
         &self,
         request: Request<Streaming<pb::GenerateRequest>>,
     ) -> Result<Response<Self::GenerateBatchStream>, Status> {
-        let tenant = tenant_of(&request);
+        let who = authorize(&request, Scope::Generate)?;
         let deadline = deadline_of(&request);
         let engine = self.engine.clone();
         let input = request.into_inner();
@@ -88,7 +91,7 @@ impl Personalization for PersonalizationService {
             let mut results = input
                 .map(move |item| {
                     let engine = engine.clone();
-                    let tenant = tenant.clone();
+                    let who = who.clone();
                     async move {
                         let item = match item {
                             Ok(i) => i,
@@ -101,7 +104,7 @@ impl Personalization for PersonalizationService {
                         };
                         let mut item = item;
                         item.request_id = request_id.clone();
-                        let result = match command(tenant, item, deadline) {
+                        let result = match command(&who, item, deadline) {
                             Ok(cmd) => engine.generate(cmd).await,
                             Err(e) => Err(e),
                         };
@@ -150,6 +153,7 @@ impl Personalization for PersonalizationService {
         &self,
         request: Request<pb::CheckDraftRequest>,
     ) -> Result<Response<pb::CheckDraftResponse>, Status> {
+        authorize(&request, Scope::Generate)?;
         let req = request.into_inner();
         let channel = channel_from_pb(req.channel, "channel")?;
         let brief = brief_from_pb(req.brief)?;
@@ -185,12 +189,12 @@ impl Personalization for PersonalizationService {
         &self,
         request: Request<pb::GetDraftRequest>,
     ) -> Result<Response<pb::Draft>, Status> {
-        let tenant = tenant_of(&request);
+        let who = authorize(&request, Scope::Generate)?;
         let id = request.into_inner().draft_id;
         if id.is_empty() {
             return Err(EngineError::invalid("draft_id", "required", "is required").into());
         }
-        let draft = self.engine.get_draft(&tenant, &id)?;
+        let draft = self.engine.get_draft(&who.tenant, &id)?;
         Ok(Response::new(draft_to_pb(&draft)))
     }
 }

@@ -2,10 +2,11 @@
 //! convert back. The review message conversions live here too (review is the
 //! only user of these messages).
 
+use super::authorize;
 use super::convert::{brief_to_pb, channel_from_pb, draft_text_from_pb, draft_to_pb};
 use super::pb;
 use super::pb::review_server::Review;
-use super::tenant_of;
+use crate::auth::Scope;
 use crate::engine::EngineError;
 use crate::model::{CheckKind, Span, TextPart};
 use crate::review::desk::DecideAction;
@@ -30,7 +31,7 @@ pub struct ReviewService {
 impl From<ReviewError> for Status {
     fn from(e: ReviewError) -> Status {
         match e {
-            ReviewError::Unauthenticated(a) => Status::unauthenticated(a.to_string()),
+            ReviewError::Unauthenticated(a) => super::auth_status(&a),
             ReviewError::NotPending { message } => Status::failed_precondition(message),
             e @ ReviewError::DecisionIdReused { .. } => Status::already_exists(e.to_string()),
             ReviewError::ShuttingDown => Status::unavailable("the server is shutting down"),
@@ -41,12 +42,10 @@ impl From<ReviewError> for Status {
 }
 
 impl ReviewService {
-    fn reviewer<T>(&self, req: &Request<T>) -> Result<Reviewer, Status> {
-        let header = req
-            .metadata()
-            .get("authorization")
-            .map(|v| v.to_str().unwrap_or_default());
-        Ok(self.desk.authenticate(header)?)
+    /// The reviewer (a client with the `review` scope) and its tenant.
+    fn reviewer<T>(&self, req: &Request<T>) -> Result<(Reviewer, String), Status> {
+        let p = authorize(req, Scope::Review)?;
+        Ok((Reviewer::from(&p), p.tenant))
     }
 }
 
@@ -310,8 +309,7 @@ impl Review for ReviewService {
         &self,
         request: Request<pb::ListQueueRequest>,
     ) -> Result<Response<pb::ListQueueResponse>, Status> {
-        self.reviewer(&request)?;
-        let tenant = tenant_of(&request);
+        let (_, tenant) = self.reviewer(&request)?;
         let req = request.into_inner();
         let filter = filter_from_pb(&req)?;
         let page = self
@@ -348,8 +346,7 @@ impl Review for ReviewService {
         &self,
         request: Request<pb::GetReviewDraftRequest>,
     ) -> Result<Response<pb::ReviewDraft>, Status> {
-        self.reviewer(&request)?;
-        let tenant = tenant_of(&request);
+        let (_, tenant) = self.reviewer(&request)?;
         let id = request.into_inner().draft_id;
         if id.is_empty() {
             return Err(EngineError::invalid("draft_id", "required", "is required").into());
@@ -362,8 +359,7 @@ impl Review for ReviewService {
         &self,
         request: Request<pb::DecideRequest>,
     ) -> Result<Response<pb::DecideResponse>, Status> {
-        let reviewer = self.reviewer(&request)?;
-        let tenant = tenant_of(&request);
+        let (reviewer, tenant) = self.reviewer(&request)?;
         let req = request.into_inner();
         let draft_id = req.draft_id.clone();
         let desk = self.desk.clone();
@@ -385,8 +381,7 @@ impl Review for ReviewService {
         &self,
         request: Request<pb::WatchDecisionsRequest>,
     ) -> Result<Response<Self::WatchDecisionsStream>, Status> {
-        self.reviewer(&request)?;
-        let tenant = tenant_of(&request);
+        let (_, tenant) = self.reviewer(&request)?;
         let after = request.into_inner().after_seq;
         let rx = self.desk.watch(&tenant, after)?;
         let stream = ReceiverStream::new(rx).map(|r| match r {
@@ -400,8 +395,7 @@ impl Review for ReviewService {
         &self,
         request: Request<pb::GetReviewStatsRequest>,
     ) -> Result<Response<pb::ReviewStats>, Status> {
-        self.reviewer(&request)?;
-        let tenant = tenant_of(&request);
+        let (_, tenant) = self.reviewer(&request)?;
         Ok(Response::new(stats_to_pb(&self.desk.stats(&tenant)?)))
     }
 }

@@ -7,13 +7,14 @@
 //! - a decision id is applied once; a retry returns the first outcome;
 //! - every decision records the reviewer bound to the token and the time.
 
-use super::auth::{AuthError, Reviewer, Reviewers};
+use super::auth::Reviewer;
 use super::diff::text_diff;
 use super::queue::{self, QueueFilter, QueuePage};
 use super::reasons::RejectReason;
 use super::stats::{self, ReviewStats};
 use super::view::DraftView;
 use super::{Decision, DecisionKind, ReleaseEvent, prompt_key};
+use crate::auth::{AuthError, Authenticator, Principal, Scope};
 use crate::engine::{Engine, EngineError};
 use crate::model::{Draft, DraftStatus, DraftText, GeneratorInfo, RouteReason};
 use crate::route::{self, RouteInput};
@@ -103,7 +104,7 @@ const WATCH_BATCH: usize = 256;
 
 pub struct Desk {
     engine: Arc<Engine>,
-    reviewers: Reviewers,
+    auth: Arc<Authenticator>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     closing: watch::Sender<bool>,
 }
@@ -123,10 +124,10 @@ fn status_word(s: DraftStatus) -> &'static str {
 }
 
 impl Desk {
-    pub fn new(engine: Arc<Engine>, reviewers: Reviewers) -> Desk {
+    pub fn new(engine: Arc<Engine>, auth: Arc<Authenticator>) -> Desk {
         Desk {
             engine,
-            reviewers,
+            auth,
             locks: Mutex::default(),
             closing: watch::Sender::new(false),
         }
@@ -136,9 +137,29 @@ impl Desk {
         &self.engine
     }
 
-    /// The reviewer for an `authorization` header value.
-    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Reviewer, ReviewError> {
-        Ok(self.reviewers.authenticate(authorization)?)
+    /// The reviewer (a client with the `review` scope) for an
+    /// `authorization` header value; failures are audited.
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, ReviewError> {
+        self.auth
+            .authorize(authorization, Some(Scope::Review))
+            .map_err(|e| {
+                crate::grpc::audit_auth_failure(Some(self.engine.store()), &e, "review");
+                ReviewError::Unauthenticated(e)
+            })
+    }
+
+    /// A caller holding any of `scopes` (the performance page); failures are
+    /// audited.
+    pub fn authorize_any(
+        &self,
+        authorization: Option<&str>,
+        scopes: &[Scope],
+    ) -> Result<Principal, AuthError> {
+        self.auth
+            .authorize_any(authorization, scopes)
+            .inspect_err(|e| {
+                crate::grpc::audit_auth_failure(Some(self.engine.store()), e, "performance");
+            })
     }
 
     /// End every open watch stream (server shutdown).
@@ -312,7 +333,7 @@ impl Desk {
                 // in one transaction; the decision follows it.
                 let child = self
                     .engine
-                    .regenerate(tenant, &draft.draft_id, &instruction)
+                    .regenerate(tenant, &reviewer.name, &draft.draft_id, &instruction)
                     .await?;
                 decision.instruction = instruction.trim().to_string();
                 decision.result_draft_id = child.draft_id.clone();

@@ -4,7 +4,7 @@
 //!
 //! Owns the review domain. The submodules `reasons`, `queue`, `diff`, `view`
 //! and `stats` are pure (no clock, no IO: the caller passes `now`); `auth`
-//! binds tokens to reviewers; `desk` is the one place that orchestrates the
+//! names reviewers after authenticated clients; `desk` is the one place that orchestrates the
 //! store and the engine for reviews, and the gRPC service and the console
 //! both call it. Must never know protobuf or HTTP.
 
@@ -16,7 +16,7 @@ pub mod reasons;
 pub mod stats;
 pub mod view;
 
-pub use auth::{Reviewer, Reviewers};
+pub use auth::Reviewer;
 pub use desk::{DecideCommand, DecideOutcome, Desk, ReviewError};
 pub use diff::{DiffOp, DiffSegment, TextDiff};
 pub use queue::{QueueEntry, QueueFilter, QueuePage};

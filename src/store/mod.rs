@@ -19,6 +19,9 @@ pub use outcomes::Appended;
 // Review queue, decisions and the release log (issue 6).
 mod review;
 pub use review::ReleaseWatch;
+// The hash-chained audit log (issue 9).
+pub mod audit;
+pub use audit::{AuditBroken, AuditEntry, AuditHead, AuditRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -116,12 +119,18 @@ impl Store {
     pub async fn put_generation(
         &self,
         tenant: &str,
+        actor: &str,
         request: &StoredRequest,
         brief: &AccountBrief,
         drafts: &[Draft],
     ) -> Result<(), StoreError> {
         let _writing = self.writing().await;
         let review = self.tree(review::TREE)?;
+        let mut chain = self.audit_chain()?;
+        chain.push(audit::generation_record(tenant, actor, request, brief));
+        for draft in drafts {
+            chain.push(audit::route_record(tenant, actor, draft));
+        }
         let trees = (
             &self.drafts,
             &self.requests,
@@ -129,8 +138,10 @@ impl Store {
             &self.briefs,
             &review,
             &self.plays,
+            &chain.tree,
         );
-        trees.transaction(|(d, r, a, b, rv, p)| {
+        trees.transaction(|(d, r, a, b, rv, p, au)| {
+            chain.write(au)?;
             b.insert(key(tenant, &request.request_id), encode(brief))?;
             review::record_generation(rv, tenant, brief, drafts)?;
             for draft in drafts {
@@ -228,13 +239,18 @@ impl Store {
     pub async fn put_version(
         &self,
         tenant: &str,
+        actor: &str,
         parent: &Draft,
         child: &Draft,
     ) -> Result<(), StoreError> {
         let _writing = self.writing().await;
         let review = self.tree(review::TREE)?;
         let brief = self.get_brief(tenant, &child.request_id)?;
-        (&self.drafts, &self.by_account, &review).transaction(|(d, a, rv)| {
+        let mut chain = self.audit_chain()?;
+        chain.push(audit::route_record(tenant, actor, child));
+        let trees = (&self.drafts, &self.by_account, &review, &chain.tree);
+        trees.transaction(|(d, a, rv, au)| {
+            chain.write(au)?;
             review::record_version(rv, tenant, brief.as_ref(), parent, child)?;
             d.insert(key(tenant, &parent.draft_id), encode(parent))?;
             d.insert(key(tenant, &child.draft_id), encode(child))?;

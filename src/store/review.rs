@@ -229,11 +229,22 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let _writing = self.writing().await;
         let review = self.review_tree()?;
-        let applied = (&self.drafts, &self.by_account, &review).transaction(|(d, a, r)| {
+        let mut chain = self.audit_chain()?;
+        chain.push(super::audit::decision_record(tenant, decision));
+        if let Some((child, _)) = child {
+            chain.push(super::audit::route_record(
+                tenant,
+                &decision.reviewer,
+                child,
+            ));
+        }
+        let trees = (&self.drafts, &self.by_account, &review, &chain.tree);
+        let applied = trees.transaction(|(d, a, r, au)| {
             let dk = decision_key(tenant, &decision.decision_id);
             if r.get(&dk)?.is_some() {
                 return Ok(false);
             }
+            chain.write(au)?;
             r.insert(dk, encode(decision))?;
             let mut hk = history_prefix(tenant, &decision.draft_id);
             hk.extend_from_slice(

@@ -12,7 +12,11 @@ use proofline::model::AccountBrief;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+/// A channel that sends a bearer token on every call.
+pub type AuthChannel = InterceptedService<Channel, proofline::grpc::Bearer>;
 
 /// Loopback ports chosen by the OS, the repository's library, `data_dir`.
 pub fn test_config(data_dir: &Path) -> Config {
@@ -47,6 +51,8 @@ pub struct TestServer {
     pub grpc: SocketAddr,
     pub http: SocketAddr,
     pub engine: Arc<Engine>,
+    /// The token `channel()` and `client()` send (the dev token by default).
+    pub token: String,
     inner: RunningServer,
 }
 
@@ -57,16 +63,23 @@ impl TestServer {
     }
 
     pub async fn start_with(cfg: Config) -> TestServer {
+        Self::start_with_token(cfg, proofline::auth::DEV_TOKEN).await
+    }
+
+    /// Start with `cfg`; `channel()` sends `token`.
+    pub async fn start_with_token(cfg: Config, token: &str) -> TestServer {
         let inner = RunningServer::start(&cfg).await.expect("server starts");
         TestServer {
             grpc: inner.grpc,
             http: inner.http,
             engine: inner.engine.clone(),
+            token: token.to_string(),
             inner,
         }
     }
 
-    pub async fn channel(&self) -> Channel {
+    /// A channel that sends no token.
+    pub async fn raw_channel(&self) -> Channel {
         Channel::from_shared(format!("http://{}", self.grpc))
             .unwrap()
             .connect()
@@ -74,7 +87,20 @@ impl TestServer {
             .expect("connects")
     }
 
-    pub async fn client(&self) -> PersonalizationClient<Channel> {
+    /// A channel that sends this server's token.
+    pub async fn channel(&self) -> AuthChannel {
+        self.channel_as(&self.token).await
+    }
+
+    /// A channel that sends `token` ("" = none).
+    pub async fn channel_as(&self, token: &str) -> AuthChannel {
+        InterceptedService::new(
+            self.raw_channel().await,
+            proofline::grpc::Bearer::new(token),
+        )
+    }
+
+    pub async fn client(&self) -> PersonalizationClient<AuthChannel> {
         PersonalizationClient::new(self.channel().await)
     }
 
@@ -83,12 +109,22 @@ impl TestServer {
         self.inner.stop().await.expect("clean shutdown");
     }
 
-    /// A plain HTTP/1.1 GET; returns (status, body).
+    /// A plain HTTP/1.1 GET with this server's token; returns (status, body).
     pub async fn http_get(&self, path: &str) -> (u16, String) {
+        self.http_get_as(path, &self.token).await
+    }
+
+    /// A plain HTTP/1.1 GET sending `token` ("" = none).
+    pub async fn http_get_as(&self, path: &str, token: &str) -> (u16, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut s = tokio::net::TcpStream::connect(self.http).await.unwrap();
+        let auth = if token.is_empty() {
+            String::new()
+        } else {
+            format!("Authorization: Bearer {token}\r\n")
+        };
         let req = format!(
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            "GET {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
             self.http
         );
         s.write_all(req.as_bytes()).await.unwrap();

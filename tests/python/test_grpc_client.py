@@ -39,6 +39,8 @@ _generate_stubs()
 from proofline.v1 import common_pb2, personalization_pb2, personalization_pb2_grpc  # noqa: E402
 
 BINARY = os.environ.get("PROOFLINE_BIN", os.path.join(ROOT, "target", "debug", "proofline"))
+# The server runs in dev mode (no clients configured): it accepts this token.
+AUTH = (("authorization", "Bearer proofline-dev-token"),)
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "briefs", "*.json")))
 
 
@@ -75,7 +77,7 @@ def test_examples_exist():
 @pytest.mark.parametrize("path", EXAMPLES, ids=[os.path.basename(p) for p in EXAMPLES])
 def test_generate_five_channels(server, path):
     stub = personalization_pb2_grpc.PersonalizationStub(server)
-    resp = stub.Generate(personalization_pb2.GenerateRequest(brief=load_brief(path)), timeout=30)
+    resp = stub.Generate(personalization_pb2.GenerateRequest(brief=load_brief(path)), timeout=30, metadata=AUTH)
     channels = sorted(common_pb2.Channel.Name(d.channel) for d in resp.drafts)
     assert channels == sorted(["EMAIL", "LINKEDIN_CONNECTION", "LINKEDIN_MESSAGE", "LANDING_PAGE", "CALL_SCRIPT"])
     for d in resp.drafts:
@@ -96,7 +98,7 @@ def test_both_routes_across_examples(server):
     stub = personalization_pb2_grpc.PersonalizationStub(server)
     routes = set()
     for path in EXAMPLES:
-        resp = stub.Generate(personalization_pb2.GenerateRequest(brief=load_brief(path)), timeout=30)
+        resp = stub.Generate(personalization_pb2.GenerateRequest(brief=load_brief(path)), timeout=30, metadata=AUTH)
         routes |= {d.route for d in resp.drafts}
     assert routes == {common_pb2.AUTO_SEND, common_pb2.HUMAN_REVIEW}
 
@@ -107,7 +109,7 @@ def test_bad_brief_is_invalid_argument_naming_the_field(server):
     brief.known_initiatives.add(text="Something public", source_url="not a url")
     idx = len(brief.known_initiatives) - 1
     with pytest.raises(grpc.RpcError) as err:
-        stub.Generate(personalization_pb2.GenerateRequest(brief=brief), timeout=30)
+        stub.Generate(personalization_pb2.GenerateRequest(brief=brief), timeout=30, metadata=AUTH)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert f"brief.known_initiatives[{idx}].source_url" in err.value.details()
 
@@ -133,3 +135,17 @@ def test_health_serving(server):
     stub = health_pb2_grpc.HealthStub(server)
     resp = stub.Check(health_pb2.HealthCheckRequest(service="proofline.v1.Personalization"), timeout=10)
     assert resp.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_calls_without_a_token_are_unauthenticated(server):
+    stub = personalization_pb2_grpc.PersonalizationStub(server)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Generate(personalization_pb2.GenerateRequest(brief=load_brief(EXAMPLES[0])), timeout=30)
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Generate(
+            personalization_pb2.GenerateRequest(brief=load_brief(EXAMPLES[0])),
+            timeout=30,
+            metadata=(("authorization", "Bearer not-the-token"),),
+        )
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -20,6 +20,8 @@ use tonic::transport::Channel as GrpcChannel;
 pub const ALICE: &str = "alice-token-0123456789";
 pub const BOB: &str = "bob-token-0123456789";
 pub const TENANT: &str = "default";
+/// Generates and administers in the review tests' tenant.
+pub const OPS: &str = "ops-token-0123456789";
 
 /// The repository's library, copied under `dir`, with placeholder check
 /// policies where the repository has none yet: review tests need a server
@@ -54,7 +56,15 @@ pub async fn start(dir: &Path) -> TestServer {
     cfg.server.library = library(dir).display().to_string();
     cfg.review.tokens.insert("alice".into(), ALICE.into());
     cfg.review.tokens.insert("bob".into(), BOB.into());
-    TestServer::start_with(cfg).await
+    cfg.auth.clients.insert(
+        "ops".into(),
+        proofline::config::ClientConfig {
+            token_sha256: proofline::auth::sha256_hex(OPS),
+            tenant: TENANT.into(),
+            scopes: vec!["generate".into(), "admin".into()],
+        },
+    );
+    TestServer::start_with_token(cfg, OPS).await
 }
 
 type Auth = Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
@@ -71,7 +81,7 @@ pub async fn client(server: &TestServer, token: Option<&str>) -> Client {
         }
         Ok(req)
     });
-    ReviewClient::with_interceptor(server.channel().await, auth)
+    ReviewClient::with_interceptor(server.raw_channel().await, auth)
 }
 
 pub fn brief(account_id: &str) -> AccountBrief {
@@ -207,7 +217,13 @@ pub async fn seed(server: &TestServer, s: Seed<'_>) -> Draft {
     server
         .engine
         .store()
-        .put_generation(TENANT, &request, s.brief, std::slice::from_ref(&draft))
+        .put_generation(
+            TENANT,
+            "seed",
+            &request,
+            s.brief,
+            std::slice::from_ref(&draft),
+        )
         .await
         .expect("seeded");
     draft
