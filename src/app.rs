@@ -71,6 +71,7 @@ pub async fn run(
     listeners: Listeners,
     batch_concurrency: usize,
     auth: crate::auth::Authenticator,
+    retention: crate::config::RetentionConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     if auth.is_dev() {
@@ -104,6 +105,7 @@ pub async fn run(
         auth,
         wait(rx.clone()),
     ));
+    let sweeper = crate::retention::spawn(engine.store().clone(), &retention, wait(rx.clone()));
     let http = tokio::spawn(crate::http::serve(
         listeners.http,
         engine.clone(),
@@ -117,6 +119,9 @@ pub async fn run(
     let _ = tx.send(true);
     grpc.await??;
     http.await??;
+    if let Some(s) = sweeper {
+        let _ = s.await;
+    }
     engine.store().flush().await?;
     Ok(())
 }
@@ -149,6 +154,7 @@ impl RunningServer {
             Listeners { grpc, http },
             cfg.server.batch_concurrency,
             crate::auth::Authenticator::from_config(&cfg.auth, &cfg.review),
+            cfg.retention.clone(),
             async {
                 let _ = rx.await;
             },

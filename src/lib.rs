@@ -40,6 +40,7 @@ pub mod llm;
 pub mod metrics;
 pub mod model;
 pub mod outcomes;
+pub mod retention;
 pub mod review;
 pub mod route;
 pub mod store;

@@ -31,6 +31,10 @@ enum AuditAction {
     Verify {
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Verify an exported file (`audit export` of every tenant, one JSON
+        /// entry a line) instead of the store.
+        #[arg(long, conflicts_with = "data_dir")]
+        file: Option<PathBuf>,
     },
     /// Every entry as one JSON object a line (optionally one tenant's).
     Export {
@@ -401,6 +405,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Listeners { grpc, http },
                 cfg.server.batch_concurrency,
                 proofline::auth::Authenticator::from_config(&cfg.auth, &cfg.review),
+                cfg.retention.clone(),
                 shutdown_signal(),
             )
             .await?;
@@ -521,9 +526,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = config_with(cli.config.as_deref())?;
             report(&cfg, server, &by, experiment, channel, lift).await
         }
+        Command::Audit {
+            action: AuditAction::Verify {
+                file: Some(file), ..
+            },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let mut v = proofline::store::Verifier::default();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                if let Err(broken) = v.next(None, line.as_bytes()) {
+                    eprintln!("{}: {broken}", file.display());
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            let head = v.head();
+            println!(
+                "audit log ok: {} entries, head hash {}",
+                head.entries, head.head_hash
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit { action } => {
             let mut cfg = config_with(cli.config.as_deref())?;
-            let (AuditAction::Verify { data_dir } | AuditAction::Export { data_dir, .. }) = &action;
+            let (AuditAction::Verify { data_dir, .. } | AuditAction::Export { data_dir, .. }) =
+                &action;
             if let Some(d) = data_dir {
                 cfg.server.data_dir = d.clone();
             }

@@ -1,6 +1,7 @@
 //! The gRPC edge: the only module that knows protobuf. One file per service;
 //! handlers convert, call the engine and convert back.
 
+pub mod admin;
 pub mod convert;
 pub mod library;
 pub mod outcomes;
@@ -201,6 +202,9 @@ pub async fn serve(
     health_reporter
         .set_serving::<pb::library_server::LibraryServer<library::LibraryService>>()
         .await;
+    health_reporter
+        .set_serving::<pb::admin_server::AdminServer<admin::AdminService>>()
+        .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -239,6 +243,12 @@ pub async fn serve(
         ))
         .add_service(pb::review_server::ReviewServer::with_interceptor(
             review::ReviewService { desk },
+            intercept.clone(),
+        ))
+        .add_service(pb::admin_server::AdminServer::with_interceptor(
+            admin::AdminService {
+                store: engine.store().clone(),
+            },
             intercept.clone(),
         ))
         .add_service(pb::library_server::LibraryServer::with_interceptor(

@@ -246,6 +246,7 @@ fn event_to_pb(e: &ReleaseEvent) -> pb::ReleaseEvent {
         kind: match e.kind {
             ReleaseKind::AutoSent => pb::ReleaseKind::AutoSent,
             ReleaseKind::Approved => pb::ReleaseKind::Approved,
+            ReleaseKind::Erased => pb::ReleaseKind::Erased,
         } as i32,
         draft: Some(draft_to_pb(&e.draft)),
         reviewer: e.reviewer.clone(),

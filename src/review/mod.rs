@@ -76,6 +76,9 @@ pub struct Decision {
 pub enum ReleaseKind {
     AutoSent,
     Approved,
+    /// The draft was erased (account erasure or retention) after its
+    /// release: the event keeps its place in the log, the draft only its ids.
+    Erased,
 }
 
 /// An entry of the append-only release log that `WatchDecisions` streams.

@@ -202,6 +202,71 @@ impl Chain {
     }
 }
 
+/// Checks a chain entry by entry, from the first: from the store, or from an
+/// exported file (`proofline audit verify --file`).
+#[derive(Debug)]
+pub struct Verifier {
+    expected_seq: u64,
+    prev: String,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Verifier {
+            expected_seq: 1,
+            prev: GENESIS.to_string(),
+        }
+    }
+}
+
+impl Verifier {
+    /// The next stored entry; `key_seq` is the seq it is stored under, when
+    /// the source has keys (the store; an export does not).
+    pub fn next(&mut self, key_seq: Option<u64>, bytes: &[u8]) -> Result<(), AuditBroken> {
+        let expected_seq = self.expected_seq;
+        let broken = |reason: String| {
+            Err(AuditBroken {
+                seq: expected_seq,
+                reason,
+            })
+        };
+        if let Some(k) = key_seq
+            && k != expected_seq
+        {
+            return broken(format!(
+                "expected entry {expected_seq}, found key {k} (an entry is missing or out of order)"
+            ));
+        }
+        let e: AuditEntry = match serde_json::from_slice(bytes) {
+            Ok(e) => e,
+            Err(err) => return broken(format!("entry does not parse: {err}")),
+        };
+        if e.seq != expected_seq {
+            return broken(format!(
+                "expected entry {expected_seq}, found entry {} (an entry is missing, moved or out of order)",
+                e.seq
+            ));
+        }
+        if e.prev_hash != self.prev {
+            return broken("prev_hash does not match the previous entry's hash".into());
+        }
+        if e.compute_hash() != e.hash {
+            return broken("hash does not match the entry's content (edited)".into());
+        }
+        self.prev = e.hash;
+        self.expected_seq += 1;
+        Ok(())
+    }
+
+    /// The chain so far.
+    pub fn head(&self) -> AuditHead {
+        AuditHead {
+            entries: self.expected_seq - 1,
+            head_hash: self.prev.clone(),
+        }
+    }
+}
+
 impl Store {
     /// The chain's next position. The caller holds [`Store::writing`].
     pub(crate) fn audit_chain(&self) -> Result<Chain, StoreError> {
@@ -261,46 +326,15 @@ impl Store {
 
     /// Recompute the chain from the first entry.
     pub fn audit_verify(&self) -> Result<Result<AuditHead, AuditBroken>, StoreError> {
-        let mut expected_seq = 1u64;
-        let mut prev = GENESIS.to_string();
+        let mut v = Verifier::default();
         for kv in self.tree(TREE)?.iter() {
-            let (k, v) = kv?;
-            let broken = |reason: String| {
-                Ok(Err(AuditBroken {
-                    seq: expected_seq,
-                    reason,
-                }))
-            };
+            let (k, bytes) = kv?;
             let key_seq = <[u8; 8]>::try_from(k.as_ref()).ok().map(u64::from_be_bytes);
-            if key_seq != Some(expected_seq) {
-                return broken(format!(
-                    "expected entry {expected_seq}, found key {:?} (an entry is missing or out of order)",
-                    key_seq
-                ));
+            if let Err(broken) = v.next(key_seq, &bytes) {
+                return Ok(Err(broken));
             }
-            let e: AuditEntry = match serde_json::from_slice(&v) {
-                Ok(e) => e,
-                Err(err) => return broken(format!("entry does not parse: {err}")),
-            };
-            if e.seq != expected_seq {
-                return broken(format!(
-                    "entry stored under seq {expected_seq} says seq {} (moved)",
-                    e.seq
-                ));
-            }
-            if e.prev_hash != prev {
-                return broken("prev_hash does not match the previous entry's hash".into());
-            }
-            if e.compute_hash() != e.hash {
-                return broken("hash does not match the entry's content (edited)".into());
-            }
-            prev = e.hash;
-            expected_seq += 1;
         }
-        Ok(Ok(AuditHead {
-            entries: expected_seq - 1,
-            head_hash: prev,
-        }))
+        Ok(Ok(v.head()))
     }
 
     /// Tests and tools: the raw tree, to show tampering is caught.

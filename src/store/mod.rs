@@ -19,9 +19,12 @@ pub use outcomes::Appended;
 // Review queue, decisions and the release log (issue 6).
 mod review;
 pub use review::ReleaseWatch;
+// Erasure and retention (issue 9).
+mod erasure;
+pub use erasure::Removed;
 // The hash-chained audit log (issue 9).
 pub mod audit;
-pub use audit::{AuditBroken, AuditEntry, AuditHead, AuditRecord};
+pub use audit::{AuditBroken, AuditEntry, AuditHead, AuditRecord, Verifier};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

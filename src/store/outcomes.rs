@@ -23,8 +23,8 @@ pub enum Appended {
     Refused(RuleViolation),
 }
 
-const EVENTS: &str = "outcome_events";
-const EVENT_IDS: &str = "outcome_event_ids";
+pub(super) const EVENTS: &str = "outcome_events";
+pub(super) const EVENT_IDS: &str = "outcome_event_ids";
 
 impl Store {
     /// The event recorded under `event_id`, if any.

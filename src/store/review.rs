@@ -31,32 +31,32 @@ fn head_key(tenant: &str) -> Vec<u8> {
     key(tenant, "n")
 }
 
-fn event_prefix(tenant: &str) -> Vec<u8> {
+pub(super) fn event_prefix(tenant: &str) -> Vec<u8> {
     key(tenant, "e\0")
 }
 
-fn event_key(tenant: &str, seq: u64) -> Vec<u8> {
+pub(super) fn event_key(tenant: &str, seq: u64) -> Vec<u8> {
     let mut k = event_prefix(tenant);
     k.extend_from_slice(&seq.to_be_bytes());
     k
 }
 
-fn release_index_prefix(tenant: &str, prompt_key: &str) -> Vec<u8> {
+pub(super) fn release_index_prefix(tenant: &str, prompt_key: &str) -> Vec<u8> {
     key(tenant, &format!("a\0{prompt_key}\0"))
 }
 
-fn queue_key(tenant: &str, draft: &Draft) -> Vec<u8> {
+pub(super) fn queue_key(tenant: &str, draft: &Draft) -> Vec<u8> {
     key(
         tenant,
         &format!("q\0{}\0{}", draft.created_at, draft.draft_id),
     )
 }
 
-fn decision_key(tenant: &str, decision_id: &str) -> Vec<u8> {
+pub(super) fn decision_key(tenant: &str, decision_id: &str) -> Vec<u8> {
     key(tenant, &format!("d\0{decision_id}"))
 }
 
-fn history_prefix(tenant: &str, draft_id: &str) -> Vec<u8> {
+pub(super) fn history_prefix(tenant: &str, draft_id: &str) -> Vec<u8> {
     key(tenant, &format!("h\0{draft_id}\0"))
 }
 
