@@ -27,12 +27,76 @@ use tonic::{Request, Status};
 #[derive(Clone)]
 pub struct AuthInterceptor {
     auth: Arc<Authenticator>,
-    store: Option<Store>,
+    failures: Option<Arc<FailureAudit>>,
 }
 
 impl AuthInterceptor {
     pub fn new(auth: Arc<Authenticator>, store: Option<Store>) -> AuthInterceptor {
-        AuthInterceptor { auth, store }
+        AuthInterceptor {
+            auth,
+            failures: store.map(|s| Arc::new(FailureAudit::new(s))),
+        }
+    }
+}
+
+/// Auth failures recorded in the audit log, at most [`FailureAudit::PER_MINUTE`]
+/// a minute: a caller hammering the port with bad tokens must not grow the
+/// log without bound. Failures beyond the limit are counted and recorded as
+/// one `auth_failure_suppressed` entry when the next window opens.
+pub(crate) struct FailureAudit {
+    store: Store,
+    length: Duration,
+    window: std::sync::Mutex<FailureWindow>,
+}
+
+struct FailureWindow {
+    started: std::time::Instant,
+    recorded: u32,
+    suppressed: u64,
+}
+
+impl FailureAudit {
+    pub(crate) const PER_MINUTE: u32 = 60;
+
+    pub(crate) fn new(store: Store) -> FailureAudit {
+        FailureAudit {
+            store,
+            length: Duration::from_secs(60),
+            window: std::sync::Mutex::new(FailureWindow {
+                started: std::time::Instant::now(),
+                recorded: 0,
+                suppressed: 0,
+            }),
+        }
+    }
+
+    /// The entries to write for one failure (none when over the limit).
+    fn admit(&self, rec: AuditRecord) -> Vec<AuditRecord> {
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::new();
+        if w.started.elapsed() >= self.length {
+            if w.suppressed > 0 {
+                out.push(AuditRecord::new(
+                    "",
+                    "anonymous",
+                    "auth_failure_suppressed",
+                    "",
+                    serde_json::json!({ "count": w.suppressed, "limit_per_minute": Self::PER_MINUTE }),
+                ));
+            }
+            *w = FailureWindow {
+                started: std::time::Instant::now(),
+                recorded: 0,
+                suppressed: 0,
+            };
+        }
+        if w.recorded < Self::PER_MINUTE {
+            w.recorded += 1;
+            out.push(rec);
+        } else {
+            w.suppressed += 1;
+        }
+        out
     }
 }
 
@@ -100,8 +164,8 @@ pub fn auth_status(e: &AuthError) -> Status {
 
 /// Record an auth failure in the audit log (best effort: the caller is
 /// refused either way).
-pub(crate) fn audit_auth_failure(store: Option<&Store>, e: &AuthError, needed: &str) {
-    let Some(store) = store.cloned() else { return };
+pub(crate) fn audit_auth_failure(log: Option<&Arc<FailureAudit>>, e: &AuthError, needed: &str) {
+    let Some(log) = log else { return };
     let (actor, tenant) = match e {
         AuthError::Forbidden { client, .. } => (client.clone(), String::new()),
         _ => ("anonymous".to_string(), String::new()),
@@ -113,9 +177,16 @@ pub(crate) fn audit_auth_failure(store: Option<&Store>, e: &AuthError, needed: &
         needed,
         serde_json::json!({ "reason": e.to_string() }),
     );
+    let records = log.admit(rec);
+    if records.is_empty() {
+        return;
+    }
+    let store = log.store.clone();
     tokio::spawn(async move {
-        if let Err(err) = store.audit_buffered(rec).await {
-            tracing::error!(error = %err, "audit: could not record an auth failure");
+        for rec in records {
+            if let Err(err) = store.audit_buffered(rec).await {
+                tracing::error!(error = %err, "audit: could not record an auth failure");
+            }
         }
     });
 }
@@ -148,7 +219,7 @@ pub fn authorize_any<T>(req: &Request<T>, scopes: &[Scope]) -> Result<Principal,
         }),
     };
     result.map_err(|e| {
-        audit_auth_failure(a.ctx.store.as_ref(), &e, &needed);
+        audit_auth_failure(a.ctx.failures.as_ref(), &e, &needed);
         auth_status(&e)
     })
 }
@@ -262,6 +333,34 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn auth_failures_are_audited_at_a_bounded_rate() {
+        let mut log = FailureAudit::new(Store::temporary().unwrap());
+        log.length = Duration::from_millis(200);
+        let rec = || {
+            AuditRecord::new(
+                "",
+                "anonymous",
+                "auth_failure",
+                "generate",
+                serde_json::json!({}),
+            )
+        };
+        let admitted: usize = (0..100).map(|_| log.admit(rec()).len()).sum();
+        assert_eq!(admitted, FailureAudit::PER_MINUTE as usize);
+        std::thread::sleep(Duration::from_millis(250));
+        // The next window opens with a summary of what was left out.
+        let next = log.admit(rec());
+        assert_eq!(next.len(), 2);
+        assert_eq!(next[0].action, "auth_failure_suppressed");
+        assert_eq!(
+            next[0].details["count"],
+            100 - FailureAudit::PER_MINUTE as u64
+        );
+        assert_eq!(next[1].action, "auth_failure");
+        assert_eq!(log.admit(rec()).len(), 1);
+    }
 
     #[test]
     fn grpc_timeout_units() {

@@ -105,6 +105,8 @@ const WATCH_BATCH: usize = 256;
 pub struct Desk {
     engine: Arc<Engine>,
     auth: Arc<Authenticator>,
+    /// The console's auth failures, audited at a bounded rate.
+    failures: Arc<crate::grpc::FailureAudit>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     closing: watch::Sender<bool>,
 }
@@ -126,6 +128,7 @@ fn status_word(s: DraftStatus) -> &'static str {
 impl Desk {
     pub fn new(engine: Arc<Engine>, auth: Arc<Authenticator>) -> Desk {
         Desk {
+            failures: Arc::new(crate::grpc::FailureAudit::new(engine.store().clone())),
             engine,
             auth,
             locks: Mutex::default(),
@@ -143,7 +146,7 @@ impl Desk {
         self.auth
             .authorize(authorization, Some(Scope::Review))
             .map_err(|e| {
-                crate::grpc::audit_auth_failure(Some(self.engine.store()), &e, "review");
+                crate::grpc::audit_auth_failure(Some(&self.failures), &e, "review");
                 ReviewError::Unauthenticated(e)
             })
     }
@@ -158,7 +161,7 @@ impl Desk {
         self.auth
             .authorize_any(authorization, scopes)
             .inspect_err(|e| {
-                crate::grpc::audit_auth_failure(Some(self.engine.store()), e, "performance");
+                crate::grpc::audit_auth_failure(Some(&self.failures), e, "performance");
             })
     }
 
