@@ -149,3 +149,27 @@ def test_calls_without_a_token_are_unauthenticated(server):
             metadata=(("authorization", "Bearer not-the-token"),),
         )
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_erase_account_and_verify_audit(server):
+    from proofline.v1 import admin_pb2, admin_pb2_grpc
+
+    gen = personalization_pb2_grpc.PersonalizationStub(server)
+    admin = admin_pb2_grpc.AdminStub(server)
+    brief = load_brief(EXAMPLES[0])
+    brief.account_id = "acct-py-erase"
+    resp = gen.Generate(
+        personalization_pb2.GenerateRequest(brief=brief, channels=[common_pb2.EMAIL]), timeout=30, metadata=AUTH
+    )
+    draft_id = resp.drafts[0].draft_id
+    erased = admin.EraseAccount(admin_pb2.EraseAccountRequest(account_id="acct-py-erase"), timeout=30, metadata=AUTH)
+    assert erased.drafts == 1 and erased.briefs == 1
+    with pytest.raises(grpc.RpcError) as err:
+        gen.GetDraft(personalization_pb2.GetDraftRequest(draft_id=draft_id), timeout=30, metadata=AUTH)
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as err:
+        admin.EraseAccount(admin_pb2.EraseAccountRequest(account_id=""), timeout=30, metadata=AUTH)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "account_id" in err.value.details()
+    audit = admin.VerifyAudit(admin_pb2.VerifyAuditRequest(), timeout=30, metadata=AUTH)
+    assert audit.ok and audit.entries >= 3 and len(audit.head_hash) == 64
