@@ -69,11 +69,10 @@ pub async fn run(
     engine: Arc<Engine>,
     reloader: Arc<Reloader>,
     listeners: Listeners,
-    batch_concurrency: usize,
-    auth: crate::auth::Authenticator,
-    retention: crate::config::RetentionConfig,
+    cfg: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let auth = crate::auth::Authenticator::from_config(&cfg.auth, &cfg.review);
     if auth.is_dev() {
         let line = "!".repeat(78);
         tracing::warn!("{line}");
@@ -99,13 +98,31 @@ pub async fn run(
     let grpc = tokio::spawn(crate::grpc::serve(
         listeners.grpc,
         engine.clone(),
-        reloader,
-        batch_concurrency,
+        reloader.clone(),
+        cfg.server.batch_concurrency,
         desk.clone(),
         auth,
         wait(rx.clone()),
     ));
-    let sweeper = crate::retention::spawn(engine.store().clone(), &retention, wait(rx.clone()));
+    let sweeper = crate::retention::spawn(engine.store().clone(), &cfg.retention, wait(rx.clone()));
+    let watcher = match (
+        cfg.server.watch_library,
+        crate::watch::library_dir(&cfg.server.library),
+    ) {
+        (false, _) => None,
+        (true, None) => {
+            tracing::warn!(
+                "server.watch_library is set but the library is the embedded one; nothing to watch"
+            );
+            None
+        }
+        (true, Some(dir)) => Some(crate::watch::spawn(
+            reloader,
+            &dir,
+            std::time::Duration::from_millis(500),
+            wait(rx.clone()),
+        )?),
+    };
     let http = tokio::spawn(crate::http::serve(
         listeners.http,
         engine.clone(),
@@ -119,8 +136,8 @@ pub async fn run(
     let _ = tx.send(true);
     grpc.await??;
     http.await??;
-    if let Some(s) = sweeper {
-        let _ = s.await;
+    for task in [sweeper, watcher].into_iter().flatten() {
+        let _ = task.await;
     }
     engine.store().flush().await?;
     Ok(())
@@ -152,9 +169,7 @@ impl RunningServer {
             engine.clone(),
             reloader.clone(),
             Listeners { grpc, http },
-            cfg.server.batch_concurrency,
-            crate::auth::Authenticator::from_config(&cfg.auth, &cfg.review),
-            cfg.retention.clone(),
+            cfg.clone(),
             async {
                 let _ = rx.await;
             },

@@ -121,6 +121,10 @@ pub struct ServerConfig {
     pub library: String,
     /// Batch items processed at once per GenerateBatch stream.
     pub batch_concurrency: usize,
+    /// Reload the library when files under its prompts/, proof-library/ or
+    /// policies/ change (a library directory only).
+    #[serde(default)]
+    pub watch_library: bool,
 }
 
 impl Default for ServerConfig {
@@ -131,6 +135,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./data"),
             library: String::new(),
             batch_concurrency: 8,
+            watch_library: false,
         }
     }
 }

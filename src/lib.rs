@@ -44,3 +44,4 @@ pub mod retention;
 pub mod review;
 pub mod route;
 pub mod store;
+pub mod watch;

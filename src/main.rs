@@ -403,9 +403,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 engine,
                 reloader,
                 Listeners { grpc, http },
-                cfg.server.batch_concurrency,
-                proofline::auth::Authenticator::from_config(&cfg.auth, &cfg.review),
-                cfg.retention.clone(),
+                cfg.clone(),
                 shutdown_signal(),
             )
             .await?;

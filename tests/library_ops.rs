@@ -342,3 +342,67 @@ async fn sighup_reloads_the_library() {
     let _ = child.kill();
     panic!("proofline serve did not stop on SIGTERM");
 }
+
+/// `[server] watch_library`: editing a library file reloads it; a broken
+/// edit is refused (the running library stays) and recorded in the audit log.
+#[tokio::test]
+async fn file_changes_reload_the_library_when_watching() {
+    let lib = tempfile::tempdir().unwrap();
+    for d in ["prompts", "proof-library", "policies"] {
+        copy_dir(&repo().join(d), &lib.path().join(d));
+    }
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = test_config(data.path());
+    cfg.server.library = lib.path().display().to_string();
+    cfg.server.watch_library = true;
+    let server = TestServer::start_with(cfg).await;
+    let mut client = LibraryClient::new(server.channel().await);
+    let fingerprint = |c: &mut LibraryClient<_>| {
+        let mut c = c.clone();
+        async move {
+            c.get_library(pb::GetLibraryRequest {})
+                .await
+                .unwrap()
+                .into_inner()
+                .fingerprint
+        }
+    };
+    let before = fingerprint(&mut client).await;
+
+    // A valid edit: the CTA's text changes.
+    let soft = lib.path().join("prompts/blocks/ctas/soft.toml");
+    let text = std::fs::read_to_string(&soft).unwrap();
+    std::fs::write(&soft, format!("{text}\n# edited by marketing ops\n")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let after = loop {
+        let f = fingerprint(&mut client).await;
+        if f != before {
+            break f;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reload after a file change"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+
+    // A broken edit: refused, the running library stays, and it is audited.
+    std::fs::write(&soft, text.replace("risk = \"low\"", "risk = \"low")).unwrap();
+    let store = server.engine.store().clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let failed = store.audit_entries(None).unwrap().into_iter().any(|e| {
+            e.action == "library_reload" && e.actor == "watcher" && e.details["ok"] == false
+        });
+        if failed {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the broken edit was not tried"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(fingerprint(&mut client).await, after);
+    server.stop().await;
+}
