@@ -6,8 +6,6 @@ mod common;
 
 use common::*;
 use futures::StreamExt;
-use proofline::auth::sha256_hex;
-use proofline::config::ClientConfig;
 use proofline::grpc::pb;
 use proofline::grpc::pb::admin_client::AdminClient;
 use proofline::grpc::pb::outcomes_client::OutcomesClient;
@@ -229,36 +227,34 @@ async fn erase_account_removes_one_accounts_data_and_nothing_else() {
 async fn erasure_is_per_tenant_and_needs_the_admin_scope() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = test_config(&dir.path().join("data"));
-    for (name, token, tenant, scopes) in [
-        (
-            "acme-crm",
-            "acme-gen-token-000001",
-            "acme",
-            vec!["generate"],
-        ),
-        ("acme-ops", "acme-admin-token-00002", "acme", vec!["admin"]),
-        (
-            "globex-crm",
-            "globex-gen-token-0003",
-            "globex",
-            vec!["generate"],
-        ),
-        (
-            "globex-ops",
-            "globex-admin-token-004",
-            "globex",
-            vec!["admin"],
-        ),
-    ] {
-        cfg.auth.clients.insert(
-            name.into(),
-            ClientConfig {
-                token_sha256: sha256_hex(token),
-                tenant: tenant.into(),
-                scopes: scopes.into_iter().map(String::from).collect(),
-            },
-        );
-    }
+    add_client(
+        &mut cfg,
+        "acme-crm",
+        "acme-gen-token-000001",
+        "acme",
+        &["generate"],
+    );
+    add_client(
+        &mut cfg,
+        "acme-ops",
+        "acme-admin-token-00002",
+        "acme",
+        &["admin"],
+    );
+    add_client(
+        &mut cfg,
+        "globex-crm",
+        "globex-gen-token-0003",
+        "globex",
+        &["generate"],
+    );
+    add_client(
+        &mut cfg,
+        "globex-ops",
+        "globex-admin-token-004",
+        "globex",
+        &["admin"],
+    );
     let server = TestServer::start_with_token(cfg, "acme-gen-token-000001").await;
     let (account, req) = requests().remove(0);
     let acme = server

@@ -15,6 +15,13 @@ use tonic::Code;
 /// A server over a private copy of the repository's library, which the test
 /// may edit; returns (server, library dir, data dir).
 async fn server_on_copy() -> (TestServer, tempfile::TempDir, tempfile::TempDir) {
+    server_on_copy_with(|_| {}).await
+}
+
+/// As [`server_on_copy`], with `tweak` applied to the config first.
+async fn server_on_copy_with(
+    tweak: impl FnOnce(&mut proofline::config::Config),
+) -> (TestServer, tempfile::TempDir, tempfile::TempDir) {
     let lib = tempfile::tempdir().unwrap();
     for d in ["prompts", "proof-library", "policies"] {
         copy_dir(&repo().join(d), &lib.path().join(d));
@@ -22,6 +29,7 @@ async fn server_on_copy() -> (TestServer, tempfile::TempDir, tempfile::TempDir) 
     let data = tempfile::tempdir().unwrap();
     let mut cfg = test_config(data.path());
     cfg.server.library = lib.path().display().to_string();
+    tweak(&mut cfg);
     (TestServer::start_with(cfg).await, lib, data)
 }
 
@@ -347,15 +355,7 @@ async fn sighup_reloads_the_library() {
 /// edit is refused (the running library stays) and recorded in the audit log.
 #[tokio::test]
 async fn file_changes_reload_the_library_when_watching() {
-    let lib = tempfile::tempdir().unwrap();
-    for d in ["prompts", "proof-library", "policies"] {
-        copy_dir(&repo().join(d), &lib.path().join(d));
-    }
-    let data = tempfile::tempdir().unwrap();
-    let mut cfg = test_config(data.path());
-    cfg.server.library = lib.path().display().to_string();
-    cfg.server.watch_library = true;
-    let server = TestServer::start_with(cfg).await;
+    let (server, lib, _data) = server_on_copy_with(|c| c.server.watch_library = true).await;
     let mut client = LibraryClient::new(server.channel().await);
     let fingerprint = |c: &mut LibraryClient<_>| {
         let mut c = c.clone();

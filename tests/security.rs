@@ -4,8 +4,6 @@
 mod common;
 
 use common::*;
-use proofline::auth::sha256_hex;
-use proofline::config::ClientConfig;
 use proofline::grpc::pb;
 use proofline::grpc::pb::library_client::LibraryClient;
 use proofline::grpc::pb::outcomes_client::OutcomesClient;
@@ -20,26 +18,16 @@ const GLOBEX_ADMIN: &str = "globex-admin-token-0004";
 
 async fn start(dir: &std::path::Path) -> TestServer {
     let mut cfg = test_config(&dir.join("data"));
-    for (name, token, tenant, scopes) in [
-        ("acme-crm", ACME_GEN, "acme", vec!["generate"]),
-        ("alice", ACME_REV, "acme", vec!["review"]),
-        ("globex-crm", GLOBEX_GEN, "globex", vec!["generate"]),
-        (
-            "globex-ops",
-            GLOBEX_ADMIN,
-            "globex",
-            vec!["admin", "review"],
-        ),
-    ] {
-        cfg.auth.clients.insert(
-            name.into(),
-            ClientConfig {
-                token_sha256: sha256_hex(token),
-                tenant: tenant.into(),
-                scopes: scopes.into_iter().map(String::from).collect(),
-            },
-        );
-    }
+    add_client(&mut cfg, "acme-crm", ACME_GEN, "acme", &["generate"]);
+    add_client(&mut cfg, "alice", ACME_REV, "acme", &["review"]);
+    add_client(&mut cfg, "globex-crm", GLOBEX_GEN, "globex", &["generate"]);
+    add_client(
+        &mut cfg,
+        "globex-ops",
+        GLOBEX_ADMIN,
+        "globex",
+        &["admin", "review"],
+    );
     TestServer::start_with_token(cfg, ACME_GEN).await
 }
 

@@ -169,3 +169,15 @@ pub fn violation_fields(status: &tonic::Status) -> Vec<String> {
         .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
         .unwrap_or_default()
 }
+
+/// Configure a bearer-token client (`token` stored as its sha256).
+pub fn add_client(cfg: &mut Config, name: &str, token: &str, tenant: &str, scopes: &[&str]) {
+    cfg.auth.clients.insert(
+        name.into(),
+        proofline::config::ClientConfig {
+            token_sha256: proofline::auth::sha256_hex(token),
+            tenant: tenant.into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        },
+    );
+}
