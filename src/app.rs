@@ -5,9 +5,11 @@ use crate::engine::{Engine, Generator, LlmGenerator, Snapshot};
 use crate::library::Library;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::tls::Tls;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::net::TcpListener;
 
 /// Resolve the library setting: "" = `.` when it holds a library, else the
@@ -31,8 +33,16 @@ pub fn load_library(spec: &str) -> Result<Library, Vec<String>> {
     }
 }
 
+/// Set once an engine is built from a config with `[server.tls]`: the
+/// plaintext [`run`] then refuses to start instead of silently serving
+/// plaintext (a caller that has not moved to [`run_with_tls`] yet).
+static TLS_CONFIGURED: AtomicBool = AtomicBool::new(false);
+
 /// Build an engine over `store` with the configured library and generator.
 pub fn build_engine(cfg: &Config, store: Store) -> Result<Engine, Vec<String>> {
+    if cfg.server.tls.is_enabled() {
+        TLS_CONFIGURED.store(true, Ordering::SeqCst);
+    }
     let library = load_library(&cfg.server.library)?;
     let snapshot = Snapshot::build(library)?;
     let experiments = cfg.experiments()?;
@@ -64,13 +74,50 @@ pub struct Listeners {
     pub http: TcpListener,
 }
 
-/// Run gRPC and HTTP until `shutdown` resolves, then drain both.
+/// Load `[server.tls]` (`None`: plaintext), every problem naming its
+/// setting and path, as one startup error.
+pub fn load_tls(cfg: &Config) -> anyhow::Result<Option<Tls>> {
+    Tls::load(&cfg.server.tls)
+        .map_err(|e| anyhow::anyhow!("invalid TLS configuration:\n  {}", e.join("\n  ")))
+}
+
+/// Run gRPC and HTTP in plaintext until `shutdown` resolves, then drain
+/// both. With `[server.tls]`, use [`run_with_tls`].
 pub async fn run(
     engine: Arc<Engine>,
     reloader: Arc<Reloader>,
     listeners: Listeners,
     batch_concurrency: usize,
     auth: crate::auth::Authenticator,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if TLS_CONFIGURED.load(Ordering::SeqCst) {
+        anyhow::bail!(
+            "server.tls is set, but the server was started without TLS (app::run); \
+             refusing to serve plaintext. Start it with app::run_with_tls(.., app::load_tls(&cfg)?, ..)"
+        );
+    }
+    run_with_tls(
+        engine,
+        reloader,
+        listeners,
+        batch_concurrency,
+        auth,
+        None,
+        shutdown,
+    )
+    .await
+}
+
+/// Run gRPC and HTTP until `shutdown` resolves, then drain both; over TLS
+/// on both ports when `tls` is given (see [`load_tls`]).
+pub async fn run_with_tls(
+    engine: Arc<Engine>,
+    reloader: Arc<Reloader>,
+    listeners: Listeners,
+    batch_concurrency: usize,
+    auth: crate::auth::Authenticator,
+    tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     if auth.is_dev() {
@@ -95,6 +142,28 @@ pub async fn run(
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
+    let (grpc_addr, http_addr) = (listeners.grpc.local_addr()?, listeners.http.local_addr()?);
+    let http_listener = match &tls {
+        Some(t) => crate::http::HttpListener::Tls(t.http_listener(listeners.http)?),
+        None => crate::http::HttpListener::Plain(listeners.http),
+    };
+    let scheme = |secure: &str, plain: &str| {
+        if tls.is_some() {
+            secure.to_string()
+        } else {
+            plain.to_string()
+        }
+    };
+    tracing::info!(
+        addr = %grpc_addr,
+        scheme = scheme("https (TLS)", "http (plaintext)"),
+        "gRPC listening"
+    );
+    tracing::info!(
+        addr = %http_addr,
+        scheme = scheme("https (TLS)", "http (plaintext)"),
+        "HTTP listening"
+    );
     let grpc = tokio::spawn(crate::grpc::serve(
         listeners.grpc,
         engine.clone(),
@@ -102,10 +171,11 @@ pub async fn run(
         batch_concurrency,
         desk.clone(),
         auth,
+        tls.as_ref().map(Tls::grpc),
         wait(rx.clone()),
     ));
     let http = tokio::spawn(crate::http::serve(
-        listeners.http,
+        http_listener,
         engine.clone(),
         desk.clone(),
         wait(rx),
@@ -135,6 +205,7 @@ impl RunningServer {
     /// Build the engine from `cfg` and serve it on the configured addresses
     /// (port 0 picks a free port; read `grpc` and `http` for the real ones).
     pub async fn start(cfg: &Config) -> anyhow::Result<RunningServer> {
+        let tls = load_tls(cfg)?;
         std::fs::create_dir_all(&cfg.server.data_dir)?;
         let store = Store::open(&cfg.server.data_dir)?;
         let engine = Arc::new(build_engine(cfg, store).map_err(|e| anyhow::anyhow!(e.join("\n")))?);
@@ -143,12 +214,13 @@ impl RunningServer {
         let (grpc_addr, http_addr) = (grpc.local_addr()?, http.local_addr()?);
         let reloader = Arc::new(Reloader::new(engine.clone(), cfg.server.library.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(run(
+        let task = tokio::spawn(run_with_tls(
             engine.clone(),
             reloader.clone(),
             Listeners { grpc, http },
             cfg.server.batch_concurrency,
             crate::auth::Authenticator::from_config(&cfg.auth, &cfg.review),
+            tls,
             async {
                 let _ = rx.await;
             },

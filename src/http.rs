@@ -1,4 +1,5 @@
-//! The HTTP port: /healthz, Prometheus /metrics (and later the console).
+//! The HTTP port: /healthz, Prometheus /metrics, the console and the
+//! performance page; plaintext or TLS (`[server.tls]`, see `tls`).
 
 use crate::auth::Scope;
 use crate::engine::Engine;
@@ -183,13 +184,22 @@ async fn performance_svg(
     )
 }
 
+/// The HTTP port's listener: plaintext, or TLS (`[server.tls]`).
+pub enum HttpListener {
+    Plain(TcpListener),
+    Tls(crate::tls::TlsListener),
+}
+
+/// Serve until `shutdown` resolves, then drain open connections.
 pub async fn serve(
-    listener: TcpListener,
+    listener: HttpListener,
     engine: Arc<Engine>,
     desk: Arc<crate::review::Desk>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(engine, desk))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(engine, desk);
+    match listener {
+        HttpListener::Plain(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+        HttpListener::Tls(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+    }
 }

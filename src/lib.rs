@@ -17,6 +17,7 @@
 //! - `review`: the review queue, decisions, release log and check stats.
 //! - `console`: the reviewers' web console (embedded assets, JSON API).
 //! - `http`: /healthz, /metrics and the console.
+//! - `tls`: `[server.tls]` for both ports (rustls, ring).
 //! - `lint`: `proofline lint`, the library repository's CI check.
 //! - `auth`: bearer-token clients bound to a tenant and scopes. Pure.
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
@@ -43,3 +44,4 @@ pub mod outcomes;
 pub mod review;
 pub mod route;
 pub mod store;
+pub mod tls;
