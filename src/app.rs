@@ -170,7 +170,7 @@ pub async fn run_with_tls(
         reloader,
         batch_concurrency,
         desk.clone(),
-        auth,
+        auth.clone(),
         tls.as_ref().map(Tls::grpc),
         wait(rx.clone()),
     ));
@@ -178,6 +178,7 @@ pub async fn run_with_tls(
         http_listener,
         engine.clone(),
         desk.clone(),
+        auth,
         wait(rx),
     ));
     shutdown.await;
