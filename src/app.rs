@@ -5,6 +5,7 @@ use crate::engine::{Engine, Generator, LlmGenerator, Snapshot};
 use crate::library::Library;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::tls::Tls;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
@@ -58,13 +59,22 @@ pub fn build_engine(cfg: &Config, store: Store) -> Result<Engine, Vec<String>> {
     )
 }
 
-/// A running server's ports.
+/// A running server's ports, and their TLS identity (`None`: plaintext).
 pub struct Listeners {
     pub grpc: TcpListener,
     pub http: TcpListener,
+    pub tls: Option<Tls>,
 }
 
-/// Run gRPC and HTTP until `shutdown` resolves, then drain both.
+/// Load `[server.tls]` (`None`: plaintext), every problem naming its
+/// setting and path, as one startup error.
+pub fn load_tls(cfg: &Config) -> anyhow::Result<Option<Tls>> {
+    Tls::load(&cfg.server.tls)
+        .map_err(|e| anyhow::anyhow!("invalid TLS configuration:\n  {}", e.join("\n  ")))
+}
+
+/// Run gRPC and HTTP until `shutdown` resolves, then drain both; over TLS
+/// on both ports when `listeners.tls` is set (see [`load_tls`]).
 pub async fn run(
     engine: Arc<Engine>,
     reloader: Arc<Reloader>,
@@ -73,6 +83,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let auth = crate::auth::Authenticator::from_config(&cfg.auth, &cfg.review);
+    let tls = listeners.tls;
     if auth.is_dev() {
         let line = "!".repeat(78);
         tracing::warn!("{line}");
@@ -95,13 +106,36 @@ pub async fn run(
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
+    let (grpc_addr, http_addr) = (listeners.grpc.local_addr()?, listeners.http.local_addr()?);
+    let http_listener = match &tls {
+        Some(t) => crate::http::HttpListener::Tls(t.http_listener(listeners.http)?),
+        None => crate::http::HttpListener::Plain(listeners.http),
+    };
+    let scheme = |secure: &str, plain: &str| {
+        if tls.is_some() {
+            secure.to_string()
+        } else {
+            plain.to_string()
+        }
+    };
+    tracing::info!(
+        addr = %grpc_addr,
+        scheme = scheme("https (TLS)", "http (plaintext)"),
+        "gRPC listening"
+    );
+    tracing::info!(
+        addr = %http_addr,
+        scheme = scheme("https (TLS)", "http (plaintext)"),
+        "HTTP listening"
+    );
     let grpc = tokio::spawn(crate::grpc::serve(
         listeners.grpc,
         engine.clone(),
         reloader.clone(),
         cfg.server.batch_concurrency,
         desk.clone(),
-        auth,
+        auth.clone(),
+        tls.as_ref().map(Tls::grpc),
         wait(rx.clone()),
     ));
     let sweeper = crate::retention::spawn(engine.store().clone(), &cfg.retention, wait(rx.clone()));
@@ -124,9 +158,10 @@ pub async fn run(
         )?),
     };
     let http = tokio::spawn(crate::http::serve(
-        listeners.http,
+        http_listener,
         engine.clone(),
         desk.clone(),
+        auth,
         wait(rx),
     ));
     shutdown.await;
@@ -157,6 +192,7 @@ impl RunningServer {
     /// Build the engine from `cfg` and serve it on the configured addresses
     /// (port 0 picks a free port; read `grpc` and `http` for the real ones).
     pub async fn start(cfg: &Config) -> anyhow::Result<RunningServer> {
+        let tls = load_tls(cfg)?;
         std::fs::create_dir_all(&cfg.server.data_dir)?;
         let store = Store::open(&cfg.server.data_dir)?;
         let engine = Arc::new(build_engine(cfg, store).map_err(|e| anyhow::anyhow!(e.join("\n")))?);
@@ -168,7 +204,7 @@ impl RunningServer {
         let task = tokio::spawn(run(
             engine.clone(),
             reloader.clone(),
-            Listeners { grpc, http },
+            Listeners { grpc, http, tls },
             cfg.clone(),
             async {
                 let _ = rx.await;

@@ -125,6 +125,47 @@ pub struct ServerConfig {
     /// policies/ change (a library directory only).
     #[serde(default)]
     pub watch_library: bool,
+    /// `[server.tls]`: serve both ports over TLS. Unset: plaintext.
+    #[serde(default)]
+    pub tls: TlsConfig,
+}
+
+/// `[server.tls]`: a PEM certificate chain and its PEM private key; one
+/// setting covers the gRPC and the HTTP port. Both empty (the default):
+/// plaintext. The files are read and checked at startup (`tls::Tls::load`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// `PROOFLINE__SERVER__TLS__CERT_PATH`: the certificate chain, leaf first.
+    #[serde(default)]
+    pub cert_path: PathBuf,
+    /// `PROOFLINE__SERVER__TLS__KEY_PATH`: the private key (PKCS#8, PKCS#1 or SEC1).
+    #[serde(default)]
+    pub key_path: PathBuf,
+}
+
+impl TlsConfig {
+    /// Either path set: TLS is wanted (a half-configured pair is a
+    /// validation error, never plaintext).
+    pub fn is_enabled(&self) -> bool {
+        !self.cert_path.as_os_str().is_empty() || !self.key_path.as_os_str().is_empty()
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let (cert, key) = (
+            self.cert_path.as_os_str().is_empty(),
+            self.key_path.as_os_str().is_empty(),
+        );
+        match (cert, key) {
+            (false, true) => {
+                vec!["server.tls.key_path: required when server.tls.cert_path is set".into()]
+            }
+            (true, false) => {
+                vec!["server.tls.cert_path: required when server.tls.key_path is set".into()]
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -136,6 +177,7 @@ impl Default for ServerConfig {
             library: String::new(),
             batch_concurrency: 8,
             watch_library: false,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -178,6 +220,7 @@ impl Config {
         if self.server.batch_concurrency == 0 || self.server.batch_concurrency > 256 {
             problems.push("server.batch_concurrency: must be between 1 and 256".into());
         }
+        problems.extend(self.server.tls.problems());
         if let Err(e) = self.experiments() {
             problems.extend(e);
         }
@@ -384,6 +427,41 @@ mod tests {
                 errs.iter().any(|e| e.starts_with("llm.temperature")),
                 "{errs:?}"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
+    fn tls_from_file_and_env_and_both_paths_required() {
+        figment::Jail::expect_with(|jail| {
+            let cfg = Config::load(None).expect("loads");
+            assert!(!cfg.server.tls.is_enabled(), "default: plaintext");
+            jail.create_file(
+                "tls.toml",
+                "[server.tls]\ncert_path = \"/etc/proofline/cert.pem\"\nkey_path = \"/etc/proofline/key.pem\"\n",
+            )?;
+            jail.set_env("PROOFLINE__SERVER__TLS__KEY_PATH", "/run/secrets/key.pem");
+            let cfg = Config::load(Some(Path::new("tls.toml"))).expect("loads");
+            assert!(cfg.server.tls.is_enabled());
+            assert_eq!(
+                cfg.server.tls.cert_path,
+                PathBuf::from("/etc/proofline/cert.pem")
+            );
+            assert_eq!(
+                cfg.server.tls.key_path,
+                PathBuf::from("/run/secrets/key.pem")
+            );
+            jail.create_file("half.toml", "[server.tls]\ncert_path = \"cert.pem\"\n")?;
+            jail.clear_env();
+            let errs = Config::load(Some(Path::new("half.toml"))).unwrap_err();
+            assert_eq!(
+                errs,
+                vec!["server.tls.key_path: required when server.tls.cert_path is set"]
+            );
+            jail.create_file("typo.toml", "[server.tls]\ncert = \"cert.pem\"\n")?;
+            let errs = Config::load(Some(Path::new("typo.toml"))).unwrap_err();
+            assert!(errs.iter().any(|e| e.contains("cert")), "{errs:?}");
             Ok(())
         });
     }

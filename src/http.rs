@@ -1,17 +1,23 @@
-//! The HTTP port: /healthz, Prometheus /metrics (and later the console).
+//! The HTTP port: /healthz, Prometheus /metrics, the console, the
+//! performance page and the landing-page preview; plaintext or TLS
+//! (`[server.tls]`, see `tls`).
 
-use crate::auth::Scope;
+use crate::auth::{Authenticator, Scope};
 use crate::engine::Engine;
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-pub fn router(engine: Arc<Engine>, desk: Arc<crate::review::Desk>) -> Router {
+pub fn router(
+    engine: Arc<Engine>,
+    desk: Arc<crate::review::Desk>,
+    auth: Arc<Authenticator>,
+) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -23,6 +29,15 @@ pub fn router(engine: Arc<Engine>, desk: Arc<crate::review::Desk>) -> Router {
                 .route("/performance", get(performance_page))
                 .route("/performance.svg", get(performance_svg))
                 .with_state(desk.clone()),
+        )
+        // The landing-page preview: generate or review scope, own tenant.
+        .merge(
+            Router::new()
+                .route("/drafts/{draft_id}/landing.html", get(landing_page))
+                .with_state(LandingState {
+                    desk: desk.clone(),
+                    auth,
+                }),
         )
         .merge(crate::console::router(desk))
 }
@@ -183,13 +198,137 @@ async fn performance_svg(
     )
 }
 
+// --- The landing-page preview. ---
+
+#[derive(Clone)]
+struct LandingState {
+    desk: Arc<crate::review::Desk>,
+    auth: Arc<Authenticator>,
+}
+
+/// Headers on every landing-page response: no script, no other origin, no
+/// framing, no sniffing, no caching.
+const LANDING_HEADERS: [(header::HeaderName, &str); 6] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::CACHE_CONTROL, "no-store"),
+    (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+];
+
+fn landing_response(status: axum::http::StatusCode, html: bool, body: String) -> Response {
+    let mut res = (status, body).into_response();
+    let h = res.headers_mut();
+    for (name, value) in LANDING_HEADERS {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    if html {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+    }
+    if status == axum::http::StatusCode::UNAUTHORIZED {
+        h.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"proofline\""),
+        );
+    }
+    res
+}
+
+/// `GET /drafts/{draft_id}/landing.html`: a landing_page draft of the
+/// caller's tenant as a standalone page (`landing::render`, every text node
+/// escaped). Bearer token with the generate or review scope; another
+/// tenant's draft, an unknown id or a draft of another channel → 404.
+async fn landing_page(
+    State(s): State<LandingState>,
+    headers: HeaderMap,
+    Path(draft_id): Path<String>,
+) -> Response {
+    use axum::http::StatusCode;
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or_default());
+    let engine = s.desk.engine();
+    let principal = match s
+        .auth
+        .authorize_any(value, &[Scope::Generate, Scope::Review])
+    {
+        Ok(p) => p,
+        Err(e) => {
+            s.desk.audit_auth_failure(&e, "generate or review");
+            let status = if e.is_forbidden() {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            return landing_response(status, false, e.to_string());
+        }
+    };
+    let draft = match engine.get_draft(&principal.tenant, &draft_id) {
+        Ok(d) => d,
+        Err(crate::engine::EngineError::NotFound { .. }) => {
+            return landing_response(
+                StatusCode::NOT_FOUND,
+                false,
+                "no such draft for your tenant".into(),
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "landing page: reading the draft failed");
+            return landing_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                false,
+                "could not read the draft".into(),
+            );
+        }
+    };
+    if draft.channel != crate::model::Channel::LandingPage {
+        return landing_response(
+            StatusCode::NOT_FOUND,
+            false,
+            format!(
+                "this is a {} draft; only landing_page drafts have a landing page",
+                draft.channel
+            ),
+        );
+    }
+    match crate::landing::render(&draft.draft_id, &draft.text.body) {
+        Ok(html) => landing_response(StatusCode::OK, true, html),
+        Err(e) => {
+            tracing::error!(error = %e, "landing page: rendering failed");
+            landing_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                false,
+                "could not render the landing page".into(),
+            )
+        }
+    }
+}
+
+/// The HTTP port's listener: plaintext, or TLS (`[server.tls]`).
+pub enum HttpListener {
+    Plain(TcpListener),
+    Tls(crate::tls::TlsListener),
+}
+
+/// Serve until `shutdown` resolves, then drain open connections.
 pub async fn serve(
-    listener: TcpListener,
+    listener: HttpListener,
     engine: Arc<Engine>,
     desk: Arc<crate::review::Desk>,
+    auth: Arc<Authenticator>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(engine, desk))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(engine, desk, auth);
+    match listener {
+        HttpListener::Plain(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+        HttpListener::Tls(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+    }
 }

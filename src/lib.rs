@@ -16,7 +16,9 @@
 //! - `grpc`: tonic services (the only module that knows protobuf).
 //! - `review`: the review queue, decisions, release log and check stats.
 //! - `console`: the reviewers' web console (embedded assets, JSON API).
-//! - `http`: /healthz, /metrics and the console.
+//! - `http`: /healthz, /metrics, the console and the landing-page preview.
+//! - `landing`: a landing_page draft as a standalone, escaped HTML page.
+//! - `tls`: `[server.tls]` for both ports (rustls, ring).
 //! - `lint`: `proofline lint`, the library repository's CI check.
 //! - `auth`: bearer-token clients bound to a tenant and scopes. Pure.
 //! - `config`: embedded defaults, file, `PROOFLINE__SECTION__KEY` overrides.
@@ -34,6 +36,7 @@ pub mod engine;
 pub mod eval;
 pub mod grpc;
 pub mod http;
+pub mod landing;
 pub mod library;
 pub mod lint;
 pub mod llm;
@@ -44,4 +47,5 @@ pub mod retention;
 pub mod review;
 pub mod route;
 pub mod store;
+pub mod tls;
 pub mod watch;

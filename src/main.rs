@@ -359,6 +359,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             cfg.validate()
                 .map_err(|e| anyhow::anyhow!("invalid configuration:\n  {}", e.join("\n  ")))?;
+            let tls = app::load_tls(&cfg)?;
             std::fs::create_dir_all(&cfg.server.data_dir)
                 .with_context(|| format!("creating data dir {}", cfg.server.data_dir.display()))?;
             let store = Store::open(&cfg.server.data_dir).context("opening the store")?;
@@ -402,7 +403,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             app::run(
                 engine,
                 reloader,
-                Listeners { grpc, http },
+                Listeners { grpc, http, tls },
                 cfg.clone(),
                 shutdown_signal(),
             )

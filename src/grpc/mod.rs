@@ -254,6 +254,7 @@ pub fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
 
 /// Serve every gRPC service on `listener` until `shutdown` resolves; in-flight
 /// calls are drained before this returns.
+#[allow(clippy::too_many_arguments)] // the server's parts; one caller, app::run
 pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
@@ -261,6 +262,7 @@ pub async fn serve(
     batch_concurrency: usize,
     desk: Arc<crate::review::Desk>,
     auth: Arc<Authenticator>,
+    tls: Option<tonic::transport::ServerTlsConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -298,7 +300,12 @@ pub async fn serve(
         .set_serving::<pb::outcomes_server::OutcomesServer<outcomes::OutcomesService>>()
         .await;
     let intercept = AuthInterceptor::new(auth, Some(engine.store().clone()));
-    Server::builder()
+    // `[server.tls]`: TLS on the same listener (tonic's rustls acceptor, ring).
+    let mut builder = match tls {
+        Some(tls) => Server::builder().tls_config(tls)?,
+        None => Server::builder(),
+    };
+    builder
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

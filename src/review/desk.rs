@@ -140,6 +140,12 @@ impl Desk {
         &self.engine
     }
 
+    /// Record an HTTP-side auth failure (console, previews) in the audit
+    /// log, at the bounded rate of `grpc::FailureAudit`.
+    pub fn audit_auth_failure(&self, e: &crate::auth::AuthError, needed: &str) {
+        crate::grpc::audit_auth_failure(Some(&self.failures), e, needed);
+    }
+
     /// The reviewer (a client with the `review` scope) for an
     /// `authorization` header value; failures are audited.
     pub fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, ReviewError> {
