@@ -189,10 +189,7 @@ async fn report(
         })
         .transpose()?;
     let url = server.unwrap_or_else(|| format!("http://{}", cfg.server.grpc_addr));
-    let conn = tonic::transport::Channel::from_shared(url.clone())?
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {url}"))?;
+    let conn = proofline::grpc::connect(&url).await?;
     let mut client = pb::outcomes_client::OutcomesClient::with_interceptor(
         conn,
         proofline::grpc::Bearer::from_env(),
@@ -698,10 +695,7 @@ async fn generate_batch(
         Some(url) => {
             use proofline::grpc::convert::{brief_to_pb, channel_to_pb};
             use proofline::grpc::pb;
-            let channel = tonic::transport::Channel::from_shared(url.clone())?
-                .connect()
-                .await
-                .with_context(|| format!("connecting to {url}"))?;
+            let channel = proofline::grpc::connect(&url).await?;
             // $PROOFLINE_TOKEN, or the dev token for a server in dev mode.
             let mut client = pb::personalization_client::PersonalizationClient::with_interceptor(
                 channel,

@@ -232,3 +232,45 @@ async fn a_bad_certificate_or_key_stops_startup_naming_the_setting() {
     let msg = start_error(&cfg).await;
     assert!(msg.contains("server.tls.key_path"), "{msg}");
 }
+
+/// The CLI's `--server https://…` commands trust `$PROOFLINE_CA_CERT`; without
+/// it a self-signed server is refused.
+#[tokio::test]
+async fn the_cli_talks_to_a_tls_server_with_proofline_ca_cert() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, _) = self_signed(dir.path(), "server");
+    let server = TestServer::start_with(tls_config(&dir.path().join("data"), &cert, &key)).await;
+    let brief = example_briefs().remove(0).1;
+    let file = dir.path().join("briefs.jsonl");
+    std::fs::write(&file, serde_json::to_string(&brief).unwrap()).unwrap();
+    let url = format!("https://localhost:{}", server.grpc.port());
+    let run = move |ca: Option<PathBuf>| {
+        let (file, url) = (file.clone(), url.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_proofline"));
+            cmd.args(["generate-batch", file.to_str().unwrap(), "--server", &url])
+                .env_remove("PROOFLINE_CA_CERT");
+            if let Some(ca) = ca {
+                cmd.env("PROOFLINE_CA_CERT", ca);
+            }
+            cmd.output().unwrap()
+        })
+    };
+    let ok = run(Some(cert.clone())).await.unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&ok.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(line["status"], "ok", "{line}");
+    let refused = run(None).await.unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("connecting to https://localhost"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    server.stop().await;
+}

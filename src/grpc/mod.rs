@@ -121,6 +121,31 @@ impl tonic::service::Interceptor for AuthInterceptor {
     }
 }
 
+/// Client side: a channel to a Proofline server for the CLI's `--server`
+/// commands. `https://` URLs use TLS and trust the public web PKI roots plus
+/// the PEM certificate(s) in `$PROOFLINE_CA_CERT` (a private CA or a
+/// self-signed server certificate).
+pub async fn connect(url: &str) -> anyhow::Result<tonic::transport::Channel> {
+    use anyhow::Context;
+    let mut endpoint = tonic::transport::Channel::from_shared(url.to_string())
+        .with_context(|| format!("--server: '{url}' is not a URL"))?;
+    if url.starts_with("https://") {
+        let mut tls = tonic::transport::ClientTlsConfig::new().with_webpki_roots();
+        if let Ok(path) = std::env::var("PROOFLINE_CA_CERT")
+            && !path.trim().is_empty()
+        {
+            let pem = std::fs::read(path.trim())
+                .with_context(|| format!("PROOFLINE_CA_CERT: cannot read '{}'", path.trim()))?;
+            tls = tls.ca_certificate(tonic::transport::Certificate::from_pem(pem));
+        }
+        endpoint = endpoint.tls_config(tls)?;
+    }
+    endpoint
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {url}"))
+}
+
 /// Client side: sends `authorization: Bearer <token>` on every call (the CLI,
 /// tests and tools). An empty token sends nothing.
 #[derive(Clone)]
