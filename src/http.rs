@@ -329,6 +329,18 @@ pub async fn serve(
     let app = router(engine, desk, auth);
     match listener {
         HttpListener::Plain(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
-        HttpListener::Tls(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+        HttpListener::Tls(l) => {
+            // Over TLS, tell browsers (the console) to stay on https.
+            let app = app.layer(axum::middleware::map_response(
+                |mut r: axum::response::Response| async move {
+                    r.headers_mut().insert(
+                        header::STRICT_TRANSPORT_SECURITY,
+                        header::HeaderValue::from_static("max-age=31536000"),
+                    );
+                    r
+                },
+            ));
+            axum::serve(l, app).with_graceful_shutdown(shutdown).await
+        }
     }
 }

@@ -119,6 +119,11 @@ async fn both_ports_serve_tls_and_refuse_plaintext() {
         .await
         .expect("GET /healthz over https");
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000",
+        "browsers are told to stay on https"
+    );
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
 
