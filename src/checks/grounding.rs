@@ -18,11 +18,13 @@
 use super::facts::{DateMention, QKind, Quantity, extract, is_sentence_initial, iso_date};
 use super::text::WordSet;
 use super::text::{
-    Tok, TokKind, is_stopword, is_weekday, lower, month_of, sentences, stem, stems_match,
-    strip_possessive, tokenize,
+    Tok, TokKind, is_stopword, is_weekday, lower, lower_small, month_of, sentences, stem,
+    stems_match, strip_possessive, tokenize,
 };
 use super::{Check, CheckInput};
-use crate::model::{CheckKind, Finding, Severity, Span, TextPart};
+use crate::model::{
+    AccountBrief, CheckKind, DraftText, Finding, ProofFact, Severity, Span, TextPart,
+};
 use regex::bytes::{Regex, RegexBuilder};
 use std::sync::LazyLock;
 
@@ -97,27 +99,40 @@ impl GroundingCheck {
         }
     }
 
-    /// Run on every part of the draft.
+    /// Run on every part of the draft, building the facts table first.
     pub(crate) fn run(
         &self,
         input: &CheckInput<'_>,
         extra_competitors: &[String],
         out: &mut Vec<Finding>,
     ) {
-        let table = FactTable::build(input, extra_competitors);
-        for (part, text) in input.draft.parts() {
-            self.check_part(&table, input, part, text, out);
+        let facts = GroundingFacts::build(
+            input.brief,
+            input.proofs,
+            input.competitors,
+            extra_competitors,
+        );
+        self.run_with(&facts, input.draft, out);
+    }
+
+    /// Run on every part of `draft` against a facts table built once for
+    /// the brief and proofs.
+    pub(crate) fn run_with(
+        &self,
+        facts: &GroundingFacts,
+        draft: &DraftText,
+        out: &mut Vec<Finding>,
+    ) {
+        let table = Table {
+            base: &facts.0,
+            draft_products: facts.0.draft_products(draft),
+        };
+        for (part, text) in draft.parts() {
+            self.check_part(&table, part, text, out);
         }
     }
 
-    fn check_part(
-        &self,
-        table: &FactTable,
-        input: &CheckInput<'_>,
-        part: TextPart,
-        text: &str,
-        out: &mut Vec<Finding>,
-    ) {
+    fn check_part(&self, table: &Table<'_>, part: TextPart, text: &str, out: &mut Vec<Finding>) {
         if text.trim().is_empty() {
             return;
         }
@@ -306,7 +321,6 @@ impl GroundingCheck {
         } else {
             self.hedge.find_iter(tb).map(|m| m.start()).collect()
         };
-        let fact_norms: std::cell::OnceCell<Vec<String>> = std::cell::OnceCell::new();
         for (si, &(sa, se)) in sents.iter().enumerate() {
             if is_q[si] {
                 continue;
@@ -331,8 +345,7 @@ impl GroundingCheck {
                 }
                 let cert_norm = norm_cert(&sent[ma..me]);
                 let subj = subject_before(text, &names, sa + ma, sa, table);
-                let norms = fact_norms
-                    .get_or_init(|| table.facts.iter().map(|f| norm_cert(&f.lower)).collect());
+                let norms = table.cert_norms();
                 let ok = table.facts.iter().zip(norms).any(|(f, fnorm)| {
                     fnorm.contains(&cert_norm)
                         && self.status.is_match(f.lower.as_bytes())
@@ -429,13 +442,12 @@ impl GroundingCheck {
                 }
             }
         }
-        let _ = input;
     }
 
     #[allow(clippy::too_many_arguments)]
     fn check_figure(
         &self,
-        table: &FactTable,
+        table: &Table<'_>,
         text: &str,
         part: TextPart,
         toks: &[Tok],
@@ -727,7 +739,7 @@ fn subject_before(
     names: &[NameSpan],
     pos: usize,
     sent_start: usize,
-    table: &FactTable,
+    table: &Table<'_>,
 ) -> Subject {
     names
         .iter()
@@ -744,7 +756,7 @@ fn prev_third(
     sents: &[(usize, usize)],
     sent_of_tok: &[usize],
     si: usize,
-    table: &FactTable,
+    table: &Table<'_>,
 ) -> Option<Subject> {
     let _ = sents;
     for back in (si.saturating_sub(2)..si).rev() {
@@ -1012,6 +1024,16 @@ const HEDGES: &[&str] = &[
     "may", "might", "could", "perhaps", "maybe", "possibly", "probably", "likely", "seems", "seem",
     "appears", "suspect", "still",
 ];
+
+/// Call `f` with the lowercase form of `w` (as `lower` gives it), on the
+/// stack when `w` is short ASCII.
+fn with_lower<R>(w: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 32];
+    match lower_small(w, &mut buf) {
+        Some(l) => f(l),
+        None => f(&lower(w)),
+    }
+}
 
 /// A capitalised name in the draft.
 #[derive(Debug, Clone, Copy)]
@@ -1501,18 +1523,17 @@ fn find_names(
         }
         let next_i = j;
         let initial = is_sentence_initial(text, toks, i);
-        let prev_word = if i > 0 && toks[i - 1].kind == TokKind::Word {
-            Some(lower(toks[i - 1].text(text)))
-        } else {
-            None
-        };
         // drop leading function words / greetings
-        let mut greeted = prev_word.as_deref().is_some_and(|p| GREETINGS_SET.has(p));
+        let mut greeted = i > 0
+            && toks[i - 1].kind == TokKind::Word
+            && with_lower(toks[i - 1].text(text), |p| GREETINGS_SET.has(p));
         let mut k = 0;
         while k < run.len() {
-            let l = lower(toks[run[k]].text(text));
-            if k == 0 && LEAD_SKIP_SET.has(&l) {
-                if GREETINGS_SET.has(&l) {
+            let (lead, greeting) = with_lower(toks[run[k]].text(text), |l| {
+                (LEAD_SKIP_SET.has(l), GREETINGS_SET.has(l))
+            });
+            if k == 0 && lead {
+                if greeting {
                     greeted = true;
                 }
                 run.remove(0);
@@ -1524,8 +1545,7 @@ fn find_names(
         let mut groups: Vec<Vec<usize>> = vec![Vec::new()];
         for &r in &run {
             let w = strip_possessive(toks[r].text(text));
-            let l = lower(w);
-            if month_of(w).is_some() || is_weekday(w) || GENERIC_SET.has(&l) {
+            if month_of(w).is_some() || is_weekday(w) || with_lower(w, |l| GENERIC_SET.has(l)) {
                 groups.push(Vec::new());
             } else if let Some(g) = groups.last_mut() {
                 g.push(r);
@@ -1554,11 +1574,11 @@ fn find_names(
             }
             // a lone capitalised first word needs a claim verb after it
             if g.len() == 1 && (initial && first == i || is_sentence_initial(text, toks, first)) {
-                let next = toks
+                let claim = toks
                     .get(last + 1)
                     .filter(|t| t.kind == TokKind::Word)
-                    .map(|t| lower(t.text(text)));
-                if !next.as_deref().is_some_and(|v| CLAIM_SET.has(v)) {
+                    .is_some_and(|t| with_lower(t.text(text), |v| CLAIM_SET.has(v)));
+                if !claim {
                     continue;
                 }
             }
@@ -1583,7 +1603,7 @@ struct Fact {
     lower: String,
     /// Word stems without the sender's own company/product words; computed
     /// on first use (only figure binding needs them).
-    stems: std::cell::OnceCell<Vec<String>>,
+    stems: std::sync::OnceLock<Vec<String>>,
     quantities: Vec<Quantity>,
     dates: Vec<DateMention>,
     is_proof: bool,
@@ -1647,11 +1667,17 @@ struct FactTable {
     competitors: Vec<String>,
     products: Vec<String>,
     hypotheses: Vec<(String, Vec<String>)>,
+    /// `norm_cert` of every fact's lowercase text; computed on first use.
+    cert_norms: std::sync::OnceLock<Vec<String>>,
 }
 
 impl FactTable {
-    fn build(input: &CheckInput<'_>, extra_competitors: &[String]) -> FactTable {
-        let b = input.brief;
+    fn build(
+        b: &AccountBrief,
+        proofs: &[ProofFact],
+        competitors: &[String],
+        extra_competitors: &[String],
+    ) -> FactTable {
         let sender_company = lower(b.sender.company.trim());
         let mut t = FactTable {
             facts: Vec::with_capacity(16),
@@ -1661,8 +1687,7 @@ impl FactTable {
             sender_name: lower(b.sender.name.trim()),
             account: lower(b.account_name.trim()),
             account_first: lower(b.account_name.split_whitespace().next().unwrap_or("")),
-            competitors: input
-                .competitors
+            competitors: competitors
                 .iter()
                 .chain(extra_competitors)
                 .map(|c| lower(c.trim()))
@@ -1674,6 +1699,7 @@ impl FactTable {
                 .iter()
                 .map(|h| (h.clone(), content_stems(h)))
                 .collect(),
+            cert_norms: std::sync::OnceLock::new(),
         };
         let add = |t: &mut FactTable, path: String, text: &str, is_proof: bool| {
             if text.trim().is_empty() {
@@ -1734,50 +1760,68 @@ impl FactTable {
             &b.sender.company,
             false,
         );
-        for p in input.proofs {
+        for p in proofs {
             add(&mut t, format!("proofs[{}]", p.id), &p.text, true);
             add(&mut t, format!("proofs[{}].source", p.id), &p.source, true);
         }
         // products: capitalised words right after the sender company
-        if !t.sender_company.is_empty() {
-            let sc = t.sender_company.clone();
-            let mut products = Vec::new();
-            let draft_parts: Vec<(String, &str)> =
-                input.draft.parts().map(|(_, s)| (lower(s), s)).collect();
-            let pairs = t
-                .facts
-                .iter()
-                .map(|f| (f.lower.as_str(), f.text.as_str()))
-                .chain(draft_parts.iter().map(|(l, s)| (l.as_str(), *s)));
-            for (l, ft) in pairs {
-                if l.len() != ft.len() {
-                    continue; // offsets differ after lowercasing
-                }
-                let mut from = 0;
-                while let Some(p) = l[from..].find(&sc) {
-                    let after = from + p + sc.len();
-                    if let Some(rest) = ft.get(after..) {
-                        let w: String = rest
-                            .trim_start()
-                            .chars()
-                            .take_while(|c| c.is_alphanumeric())
-                            .collect();
-                        if w.chars().next().is_some_and(char::is_uppercase) {
-                            let wl = lower(&w);
-                            if !products.contains(&wl) {
-                                products.push(wl);
-                            }
+        let products = t.products_in(t.facts.iter().map(|f| (f.lower.as_str(), f.text.as_str())));
+        t.products = products;
+        t
+    }
+
+    /// Products named in the draft (see `products_in`) that the facts do not
+    /// already name.
+    fn draft_products(&self, draft: &DraftText) -> Vec<String> {
+        if self.sender_company.is_empty() {
+            return Vec::new();
+        }
+        let parts: Vec<(String, &str)> = draft.parts().map(|(_, s)| (lower(s), s)).collect();
+        let mut v = self.products_in(parts.iter().map(|(l, s)| (l.as_str(), *s)));
+        v.retain(|p| !self.products.contains(p));
+        v
+    }
+
+    /// Capitalised words right after the sender company in `(lowercase,
+    /// original)` text pairs, lowercased, without duplicates.
+    fn products_in<'s>(&self, pairs: impl Iterator<Item = (&'s str, &'s str)>) -> Vec<String> {
+        let mut products: Vec<String> = Vec::new();
+        if self.sender_company.is_empty() {
+            return products;
+        }
+        let sc = self.sender_company.as_str();
+        for (l, ft) in pairs {
+            if l.len() != ft.len() {
+                continue; // offsets differ after lowercasing
+            }
+            let mut from = 0;
+            while let Some(p) = l[from..].find(sc) {
+                let after = from + p + sc.len();
+                if let Some(rest) = ft.get(after..) {
+                    let w: String = rest
+                        .trim_start()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric())
+                        .collect();
+                    if w.chars().next().is_some_and(char::is_uppercase) {
+                        let wl = lower(&w);
+                        if !products.contains(&wl) {
+                            products.push(wl);
                         }
                     }
-                    from = after;
-                    if from >= l.len() {
-                        break;
-                    }
+                }
+                from = after;
+                if from >= l.len() {
+                    break;
                 }
             }
-            t.products = products;
         }
-        t
+        products
+    }
+
+    fn cert_norms(&self) -> &[String] {
+        self.cert_norms
+            .get_or_init(|| self.facts.iter().map(|f| norm_cert(&f.lower)).collect())
     }
 
     fn add_fact(&mut self, path: String, text: &str, is_proof: bool) {
@@ -1800,14 +1844,51 @@ impl FactTable {
             path,
             text: text.to_string(),
             lower: l,
-            stems: std::cell::OnceCell::new(),
+            stems: std::sync::OnceLock::new(),
             quantities,
             dates,
             is_proof,
             subject_is_sender,
         });
     }
+}
 
+/// The facts table for one brief and set of proofs, built once and shared by
+/// every draft checked against them.
+#[derive(Debug)]
+pub struct GroundingFacts(FactTable);
+
+impl GroundingFacts {
+    pub(crate) fn build(
+        brief: &AccountBrief,
+        proofs: &[ProofFact],
+        competitors: &[String],
+        extra_competitors: &[String],
+    ) -> Self {
+        GroundingFacts(FactTable::build(
+            brief,
+            proofs,
+            competitors,
+            extra_competitors,
+        ))
+    }
+}
+
+/// The facts table as one draft sees it: plus the sender's products the
+/// draft itself names.
+struct Table<'t> {
+    base: &'t FactTable,
+    draft_products: Vec<String>,
+}
+
+impl std::ops::Deref for Table<'_> {
+    type Target = FactTable;
+    fn deref(&self) -> &FactTable {
+        self.base
+    }
+}
+
+impl Table<'_> {
     fn classify(&self, n: &str) -> Subject {
         if n.is_empty() {
             return Subject::None;
@@ -1829,6 +1910,7 @@ impl FactTable {
             && (n.starts_with(&self.sender_company) || contains_word(&self.sender_company, n))
             || (!self.sender_name.is_empty() && contains_word(&self.sender_name, n))
             || self.products.iter().any(|p| p == n)
+            || self.draft_products.iter().any(|p| p == n)
         {
             return Subject::Sender;
         }

@@ -2,13 +2,15 @@
 //! order over one draft. Findings come back sorted by part (subject first),
 //! then span start.
 
-use super::grounding::GroundingCheck;
+use super::grounding::{GroundingCheck, GroundingFacts};
 use super::policy::{CheckPolicies, ExampleContext, RuleInfo};
 use super::redline::RedLineCheck;
-use super::scan::{competitor_names, views};
+use super::scan::{competitor_names, draft_views, merge_competitors, own_names, views};
 use super::tone::ToneCheck;
 use super::{Check, CheckInput};
-use crate::model::{AccountBrief, Channel, CheckKind, DraftText, Finding, Sender, TextPart};
+use crate::model::{
+    AccountBrief, Channel, CheckKind, DraftText, Finding, ProofFact, Sender, TextPart,
+};
 
 /// All three checks, compiled once. Cheap to share (`Send + Sync`).
 #[derive(Debug, Clone)]
@@ -71,16 +73,29 @@ impl Pipeline {
 
     /// Run grounding, red-line and tone checks. Findings are sorted by part
     /// (subject, then body), span start, span end, check and rule id.
+    ///
+    /// Builds the facts table for `input`'s brief and proofs; to check
+    /// several drafts against the same brief, `prepare` once instead.
     pub fn run(&self, input: &CheckInput<'_>) -> Vec<Finding> {
-        let mut out = Vec::new();
-        self.grounding
-            .run(input, &self.policy_competitors, &mut out);
-        let comps = competitor_names(input, &self.policy_competitors);
-        let vs = views(input, &comps);
-        self.red_line.run_views(&vs, &mut out);
-        self.tone.run_views(input.channel, &vs, None, &mut out);
-        sort_findings(&mut out);
-        out
+        self.prepare(input.brief, input.proofs, input.competitors)
+            .run(input.channel, input.draft)
+    }
+
+    /// Everything that depends only on the brief, the proofs and the
+    /// competitors (the grounding facts table, the names to mask), built
+    /// once for checking any number of drafts.
+    pub fn prepare<'a>(
+        &'a self,
+        brief: &'a AccountBrief,
+        proofs: &'a [ProofFact],
+        competitors: &'a [String],
+    ) -> Prepared<'a> {
+        Prepared {
+            pipeline: self,
+            facts: GroundingFacts::build(brief, proofs, competitors, &self.policy_competitors),
+            competitors: merge_competitors(competitors, &self.policy_competitors),
+            own_names: own_names(brief),
+        }
     }
 
     /// The three checks, for callers that want them one by one.
@@ -149,6 +164,31 @@ impl Pipeline {
             }
         }
         fails
+    }
+}
+
+/// A pipeline bound to one brief, its proofs and competitors; see
+/// `Pipeline::prepare`.
+#[derive(Debug)]
+pub struct Prepared<'a> {
+    pipeline: &'a Pipeline,
+    facts: GroundingFacts,
+    competitors: Vec<&'a str>,
+    own_names: Vec<&'a str>,
+}
+
+impl Prepared<'_> {
+    /// Run grounding, red-line and tone checks on `draft` for `channel`;
+    /// the same findings, in the same order, as `Pipeline::run`.
+    pub fn run(&self, channel: Channel, draft: &DraftText) -> Vec<Finding> {
+        let p = self.pipeline;
+        let mut out = Vec::new();
+        p.grounding.run_with(&self.facts, draft, &mut out);
+        let vs = draft_views(draft, &self.competitors, &self.own_names);
+        p.red_line.run_views(&vs, &mut out);
+        p.tone.run_views(channel, &vs, None, &mut out);
+        sort_findings(&mut out);
+        out
     }
 }
 

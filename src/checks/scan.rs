@@ -7,7 +7,7 @@
 
 use super::policy::{CompetitorScope, PatternRule};
 use super::text::{sentences, snap};
-use crate::model::{CheckKind, Finding, Span, TextPart};
+use crate::model::{AccountBrief, CheckKind, DraftText, Finding, Span, TextPart};
 
 /// One part of the draft, ready for pattern rules.
 #[derive(Debug, Clone)]
@@ -173,19 +173,31 @@ pub fn run_rule(
 
 /// Build the part views for a draft.
 pub fn views<'a>(input: &'a super::CheckInput<'a>, competitors: &[&str]) -> Vec<PartView<'a>> {
-    let b = input.brief;
-    let own: Vec<&str> = [
+    let own = own_names(input.brief);
+    draft_views(input.draft, competitors, &own)
+}
+
+/// The account's and the sender's own names, masked as `\x02`.
+pub fn own_names(b: &AccountBrief) -> Vec<&str> {
+    [
         b.account_name.as_str(),
         b.sender.company.as_str(),
         b.sender.name.as_str(),
     ]
     .into_iter()
     .filter(|s| s.trim().len() >= 2)
-    .collect();
-    input
-        .draft
+    .collect()
+}
+
+/// Build the part views for `draft` with the given competitor and own names.
+pub fn draft_views<'a>(
+    draft: &'a DraftText,
+    competitors: &[&str],
+    own: &[&str],
+) -> Vec<PartView<'a>> {
+    draft
         .parts()
-        .map(|(p, t)| PartView::new(p, t, competitors, &own))
+        .map(|(p, t)| PartView::new(p, t, competitors, own))
         .collect()
 }
 
@@ -194,8 +206,13 @@ pub fn competitor_names<'a>(
     input: &'a super::CheckInput<'a>,
     policy: &'a [String],
 ) -> Vec<&'a str> {
-    let mut v: Vec<&str> = input
-        .competitors
+    merge_competitors(input.competitors, policy)
+}
+
+/// `request` merged with `policy`: trimmed, at least two bytes, longest
+/// first, without ASCII-case-insensitive duplicates.
+pub fn merge_competitors<'a>(request: &'a [String], policy: &'a [String]) -> Vec<&'a str> {
+    let mut v: Vec<&str> = request
         .iter()
         .chain(policy)
         .map(|s| s.trim())

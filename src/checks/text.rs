@@ -378,38 +378,6 @@ pub fn number_word(w: &str) -> Option<f64> {
     {
         return None;
     }
-    const W: &[(&str, f64)] = &[
-        ("zero", 0.0),
-        ("one", 1.0),
-        ("two", 2.0),
-        ("three", 3.0),
-        ("four", 4.0),
-        ("five", 5.0),
-        ("six", 6.0),
-        ("seven", 7.0),
-        ("eight", 8.0),
-        ("nine", 9.0),
-        ("ten", 10.0),
-        ("eleven", 11.0),
-        ("twelve", 12.0),
-        ("thirteen", 13.0),
-        ("fourteen", 14.0),
-        ("fifteen", 15.0),
-        ("sixteen", 16.0),
-        ("seventeen", 17.0),
-        ("eighteen", 18.0),
-        ("nineteen", 19.0),
-        ("twenty", 20.0),
-        ("thirty", 30.0),
-        ("forty", 40.0),
-        ("fifty", 50.0),
-        ("sixty", 60.0),
-        ("seventy", 70.0),
-        ("eighty", 80.0),
-        ("ninety", 90.0),
-        ("hundred", 100.0),
-        ("dozen", 12.0),
-    ];
     if let Some((a, b)) = w.split_once('-') {
         let (x, y) = (number_word(a)?, number_word(b)?);
         if x >= 20.0 && y < 10.0 {
@@ -417,9 +385,40 @@ pub fn number_word(w: &str) -> Option<f64> {
         }
         return None;
     }
-    W.iter()
-        .find(|(k, _)| w.eq_ignore_ascii_case(k))
-        .map(|&(_, v)| v)
+    let mut buf = [0u8; 32];
+    Some(match lower_small(w, &mut buf)? {
+        "zero" => 0.0,
+        "one" => 1.0,
+        "two" => 2.0,
+        "three" => 3.0,
+        "four" => 4.0,
+        "five" => 5.0,
+        "six" => 6.0,
+        "seven" => 7.0,
+        "eight" => 8.0,
+        "nine" => 9.0,
+        "ten" => 10.0,
+        "eleven" => 11.0,
+        "twelve" => 12.0,
+        "thirteen" => 13.0,
+        "fourteen" => 14.0,
+        "fifteen" => 15.0,
+        "sixteen" => 16.0,
+        "seventeen" => 17.0,
+        "eighteen" => 18.0,
+        "nineteen" => 19.0,
+        "twenty" => 20.0,
+        "thirty" => 30.0,
+        "forty" => 40.0,
+        "fifty" => 50.0,
+        "sixty" => 60.0,
+        "seventy" => 70.0,
+        "eighty" => 80.0,
+        "ninety" => 90.0,
+        "hundred" => 100.0,
+        "dozen" => 12.0,
+        _ => return None,
+    })
 }
 
 /// Snap a byte range outward to char boundaries of `s` and clamp it.

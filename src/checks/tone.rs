@@ -49,19 +49,22 @@ fn finding(
     })
 }
 
-/// Rough syllable count for the reading-level grade.
+/// Rough syllable count for the reading-level grade (ASCII case-insensitive,
+/// no allocation).
 fn syllables(w: &str) -> usize {
-    let w = w.to_ascii_lowercase();
     let mut n = 0;
     let mut prev_vowel = false;
     for c in w.chars() {
-        let v = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+        let v = matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
         if v && !prev_vowel {
             n += 1;
         }
         prev_vowel = v;
     }
-    if w.ends_with('e') && !w.ends_with("le") && n > 1 {
+    let b = w.as_bytes();
+    let ends_e = b.last().is_some_and(|c| c.eq_ignore_ascii_case(&b'e'));
+    let ends_le = b.len() >= 2 && b[b.len() - 2..].eq_ignore_ascii_case(b"le");
+    if ends_e && !ends_le && n > 1 {
         n -= 1;
     }
     n.max(1)
