@@ -7,8 +7,30 @@
 //! Was ~1.04M total (grounding 726k, red lines 137k, tone 178k), ~96 µs.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use proofline::checks::{CheckInput, Pipeline};
-use proofline::model::{AccountBrief, Channel, DraftText, Initiative, ProofFact, Sender, Trigger};
+use proofline::checks::{Check, CheckInput, Pipeline, Prepared};
+use proofline::model::{
+    AccountBrief, Channel, DraftText, Finding, Initiative, ProofFact, Sender, Trigger,
+};
+
+// One call each, never inlined, so that a profiler can count calls and
+// instructions per call (`valgrind --tool=callgrind --collect-atstart=no
+// --toggle-collect='*one_pipeline*'`, and so on).
+#[inline(never)]
+fn one_pipeline(p: &Pipeline, input: &CheckInput<'_>) -> Vec<Finding> {
+    p.run(input)
+}
+
+#[inline(never)]
+fn one_prepared(p: &Prepared<'_>, draft: &DraftText) -> Vec<Finding> {
+    p.run(Channel::Email, draft)
+}
+
+#[inline(never)]
+fn one_check(chk: &dyn Check, input: &CheckInput<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    chk.check(input, &mut out);
+    out
+}
 
 fn brief() -> AccountBrief {
     AccountBrief {
@@ -85,20 +107,16 @@ fn bench(c: &mut Criterion) {
         draft: &draft,
     };
     c.bench_function("pipeline_email_150_words", |bch| {
-        bch.iter(|| black_box(pipeline.run(black_box(&input))))
+        bch.iter(|| black_box(one_pipeline(&pipeline, black_box(&input))))
     });
     // The brief's facts table built once, as for several channels of one brief.
     let prepared = pipeline.prepare(&b, &proofs, &comps);
     c.bench_function("prepared_email_150_words", |bch| {
-        bch.iter(|| black_box(prepared.run(Channel::Email, black_box(&draft))))
+        bch.iter(|| black_box(one_prepared(&prepared, black_box(&draft))))
     });
     for chk in pipeline.checks() {
         c.bench_function(&format!("check_{}", chk.kind()), |bch| {
-            bch.iter(|| {
-                let mut out = Vec::new();
-                chk.check(black_box(&input), &mut out);
-                black_box(out)
-            })
+            bch.iter(|| black_box(one_check(chk, black_box(&input))))
         });
     }
 }

@@ -16,10 +16,11 @@
 //! - a hypothesis repeated as a plain statement is flagged.
 
 use super::facts::{DateMention, QKind, Quantity, extract, is_sentence_initial, iso_date};
+use super::scan::PartView;
 use super::text::WordSet;
 use super::text::{
-    Tok, TokKind, is_stopword, is_weekday, lower, lower_small, month_of, sentences, stem,
-    stems_match, strip_possessive, tokenize,
+    Tok, TokKind, find_from, is_stopword, is_weekday, lower, lower_small, month_of, sentences,
+    starts_with_bytes, stem, stems_match, strip_possessive, tokenize,
 };
 use super::{Check, CheckInput};
 use crate::model::{
@@ -32,6 +33,12 @@ static LEAD_SKIP_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(LEAD_SKI
 static GREETINGS_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GREETINGS));
 static GENERIC_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GENERIC_NAMES));
 static CLAIM_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(CLAIM_VERBS));
+static SKIP_BACK_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(SKIP_BACK));
+static STOP_PREP_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(STOP_PREP));
+static FRAMING_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(FRAMING));
+static HEDGES_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(HEDGES));
+static GENERIC_TAIL_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GENERIC_TAIL));
+static ROLE_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ROLE));
 
 pub const RULE_FIGURE: &str = "grounding.figure";
 pub const RULE_FIGURE_BINDING: &str = "grounding.figure_binding";
@@ -128,20 +135,47 @@ impl GroundingCheck {
             draft_products: facts.0.draft_products(draft),
         };
         for (part, text) in draft.parts() {
-            self.check_part(&table, part, text, out);
+            if text.trim().is_empty() {
+                continue;
+            }
+            self.check_part(&table, part, text, &tokenize(text), &sentences(text), out);
         }
     }
 
-    fn check_part(&self, table: &Table<'_>, part: TextPart, text: &str, out: &mut Vec<Finding>) {
-        if text.trim().is_empty() {
-            return;
+    /// As `run_with`, reusing the tokens and sentences of `views` (the parts
+    /// of `draft`, in order).
+    pub(crate) fn run_views(
+        &self,
+        facts: &GroundingFacts,
+        draft: &DraftText,
+        views: &[PartView<'_>],
+        out: &mut Vec<Finding>,
+    ) {
+        let table = Table {
+            base: &facts.0,
+            draft_products: facts.0.draft_products(draft),
+        };
+        for v in views {
+            if v.text.trim().is_empty() {
+                continue;
+            }
+            self.check_part(&table, v.part, v.text, v.toks(), &v.sents, out);
         }
-        let toks = tokenize(text);
-        let sents = sentences(text);
+    }
+
+    fn check_part(
+        &self,
+        table: &Table<'_>,
+        part: TextPart,
+        text: &str,
+        toks: &[Tok],
+        sents: &[(usize, usize)],
+        out: &mut Vec<Finding>,
+    ) {
         let sent_of_tok: Vec<usize> = {
             let mut v = Vec::with_capacity(toks.len());
             let mut si = 0usize;
-            for t in &toks {
+            for t in toks {
                 while si + 1 < sents.len() && t.start >= sents[si].1 {
                     si += 1;
                 }
@@ -157,9 +191,9 @@ impl GroundingCheck {
                     .ends_with('?')
             })
             .collect();
-        let names = find_names(text, &toks, &sents, &sent_of_tok);
+        let names = find_names(text, toks, sents, &sent_of_tok);
         // per name: lowercase form, class, whether a fact supports it
-        let name_info: Vec<(String, Subject, bool)> = names
+        let name_info: Vec<NameInfo> = names
             .iter()
             .map(|n| {
                 let l = lower(strip_possessive(&text[n.start..n.end]));
@@ -174,7 +208,7 @@ impl GroundingCheck {
                 *f = true;
             }
         }
-        let (qs, ds) = extract(text, &toks);
+        let (qs, ds) = extract(text, toks);
         let mut qtok = vec![false; toks.len()];
         for q in &qs {
             for f in &mut qtok[q.tok_start..q.tok_end.min(toks.len())] {
@@ -216,10 +250,11 @@ impl GroundingCheck {
                 table,
                 text,
                 part,
-                &toks,
-                &sents,
+                toks,
+                sents,
                 &sent_of_tok,
                 &names,
+                &name_info,
                 &name_tok,
                 &qtok,
                 q,
@@ -344,7 +379,7 @@ impl GroundingCheck {
                     continue;
                 }
                 let cert_norm = norm_cert(&sent[ma..me]);
-                let subj = subject_before(text, &names, sa + ma, sa, table);
+                let subj = subject_before(&names, &name_info, sa + ma, sa);
                 let norms = table.cert_norms();
                 let ok = table.facts.iter().zip(norms).any(|(f, fnorm)| {
                     fnorm.contains(&cert_norm)
@@ -454,6 +489,7 @@ impl GroundingCheck {
         sents: &[(usize, usize)],
         sent_of_tok: &[usize],
         names: &[NameSpan],
+        name_info: &[NameInfo],
         name_tok: &[bool],
         qtok: &[bool],
         q: &Quantity,
@@ -517,7 +553,7 @@ impl GroundingCheck {
         }
         // Subject binding
         let subj = {
-            let s = subject_before(text, names, q.start, sa, table);
+            let s = subject_before(names, name_info, q.start, sa);
             let you = toks[..q.tok_start]
                 .iter()
                 .enumerate()
@@ -549,8 +585,7 @@ impl GroundingCheck {
                 _ => {
                     if matches!(s, Subject::None) && first_word_pronoun(&text[sa..]) {
                         // "They cut ... by 40%": the previous sentence's subject
-                        prev_third(text, names, sents, sent_of_tok, si, table)
-                            .unwrap_or(Subject::None)
+                        prev_third(names, name_info, sent_of_tok, si).unwrap_or(Subject::None)
                     } else {
                         s
                     }
@@ -734,42 +769,30 @@ enum Subject {
     Third(String),
 }
 
-fn subject_before(
-    text: &str,
-    names: &[NameSpan],
-    pos: usize,
-    sent_start: usize,
-    table: &Table<'_>,
-) -> Subject {
+fn subject_before(names: &[NameSpan], info: &[NameInfo], pos: usize, sent_start: usize) -> Subject {
     names
         .iter()
-        .filter(|n| n.end <= pos && n.start >= sent_start)
-        .max_by_key(|n| n.end)
-        .map_or(Subject::None, |n| {
-            table.classify(&lower(strip_possessive(&text[n.start..n.end])))
-        })
+        .zip(info)
+        .filter(|(n, _)| n.end <= pos && n.start >= sent_start)
+        .max_by_key(|(n, _)| n.end)
+        .map_or(Subject::None, |(_, i)| i.1.clone())
 }
 
 fn prev_third(
-    text: &str,
     names: &[NameSpan],
-    sents: &[(usize, usize)],
+    info: &[NameInfo],
     sent_of_tok: &[usize],
     si: usize,
-    table: &Table<'_>,
 ) -> Option<Subject> {
-    let _ = sents;
     for back in (si.saturating_sub(2)..si).rev() {
         if let Some(n) = names
             .iter()
-            .filter(|n| sent_of_tok[n.tok_i] == back)
-            .filter_map(
-                |n| match table.classify(&lower(strip_possessive(&text[n.start..n.end]))) {
-                    s @ Subject::Third(_) => Some(s),
-                    _ => None,
-                },
-            )
-            .next()
+            .zip(info)
+            .filter(|(n, _)| sent_of_tok[n.tok_i] == back)
+            .find_map(|(_, i)| match &i.1 {
+                s @ Subject::Third(_) => Some(s.clone()),
+                _ => None,
+            })
         {
             return Some(n);
         }
@@ -792,8 +815,9 @@ fn synonyms(a: &str, b: &str) -> bool {
         &["key", "secret"],
         &["record", "file"],
     ];
-    G.iter()
-        .any(|g| g.iter().any(|x| a.starts_with(x)) && g.iter().any(|x| b.starts_with(x)))
+    G.iter().any(|g| {
+        g.iter().any(|x| starts_with_bytes(a, x)) && g.iter().any(|x| starts_with_bytes(b, x))
+    })
 }
 
 const CHANGE_VERBS: &[&str] = &[
@@ -957,20 +981,20 @@ fn window_stems(
             break;
         }
         let l = lower(t.text(text));
-        if SKIP_BACK.contains(&l.as_str()) {
+        if SKIP_BACK_SET.has(&l) {
             continue;
         }
-        if STOP_PREP.contains(&l.as_str()) {
+        if STOP_PREP_SET.has(&l) {
             break;
         }
         let st = stem(&l).to_string();
         if CHANGE_VERBS
             .iter()
-            .any(|v| st.starts_with(v) || l.starts_with(v))
+            .any(|v| starts_with_bytes(&st, v) || starts_with_bytes(&l, v))
         {
             break;
         }
-        if is_stopword(&l) || l.len() < 3 || FRAMING.contains(&l.as_str()) {
+        if is_stopword(&l) || l.len() < 3 || FRAMING_SET.has(&l) {
             continue;
         }
         for p in st.split('-') {
@@ -990,7 +1014,7 @@ fn window_stems(
                 break;
             }
             let l = lower(t.text(text));
-            if STOP_PREP.contains(&l.as_str()) || is_stopword(&l) {
+            if STOP_PREP_SET.has(&l) || is_stopword(&l) {
                 break;
             }
             for p in l.split('-') {
@@ -1012,7 +1036,7 @@ fn content_stems(s: &str) -> Vec<String> {
             continue;
         }
         let l = lower(strip_possessive(w));
-        if is_stopword(&l) || HEDGES.contains(&l.as_str()) {
+        if is_stopword(&l) || HEDGES_SET.has(&l) {
             continue;
         }
         v.push(stem(&l).to_string());
@@ -1034,6 +1058,10 @@ fn with_lower<R>(w: &str, f: impl FnOnce(&str) -> R) -> R {
         None => f(&lower(w)),
     }
 }
+
+/// Per name in the draft: its lowercase form (possessive stripped), its
+/// class, and whether a fact supports it.
+type NameInfo = (String, Subject, bool);
 
 /// A capitalised name in the draft.
 #[derive(Debug, Clone, Copy)]
@@ -1795,8 +1823,8 @@ impl FactTable {
                 continue; // offsets differ after lowercasing
             }
             let mut from = 0;
-            while let Some(p) = l[from..].find(sc) {
-                let after = from + p + sc.len();
+            while let Some(at) = find_from(l, sc, from) {
+                let after = at + sc.len();
                 if let Some(rest) = ft.get(after..) {
                     let w: String = rest
                         .trim_start()
@@ -1929,14 +1957,10 @@ impl Table<'_> {
             return true;
         }
         // "Wingtip County's team" style: drop trailing generic words
-        const GENERIC_TAIL: &[&str] = &[
-            "inc", "ltd", "llc", "gmbh", "ag", "plc", "corp", "co", "group", "sa", "bv", "nv",
-            "team", "teams", "customer", "story", "case", "study",
-        ];
         let words: Vec<&str> = n.split_whitespace().collect();
         if words.len() > 1 {
             let mut k = words.len();
-            while k > 1 && GENERIC_TAIL.contains(&words[k - 1]) {
+            while k > 1 && GENERIC_TAIL_SET.has(words[k - 1]) {
                 k -= 1;
             }
             if k < words.len() && contains_word(&self.corpus, &words[..k].join(" ")) {
@@ -1944,76 +1968,84 @@ impl Table<'_> {
             }
         }
         // job titles and departments
-        const ROLE: &[&str] = &[
-            "head",
-            "director",
-            "chief",
-            "officer",
-            "manager",
-            "vp",
-            "president",
-            "engineer",
-            "analyst",
-            "lead",
-            "executive",
-            "team",
-            "council",
-            "board",
-            "department",
-            "security",
-            "data",
-            "engineering",
-            "compliance",
-            "risk",
-            "finance",
-            "procurement",
-            "operations",
-            "office",
-            "information",
-            "technology",
-            "privacy",
-            "governance",
-            "it",
-            "grc",
-            "product",
-            "sales",
-            "marketing",
-            "legal",
-            "audit",
-            "internal",
-            "global",
-            "regional",
-            "senior",
-            "principal",
-            "of",
-            "and",
-            "&",
-            "cyber",
-            "infrastructure",
-            "platform",
-            "cloud",
-            "architect",
-            "architecture",
-            "consultant",
-            "specialist",
-            "partner",
-            "account",
-            "solutions",
-            "customer",
-            "success",
-            "support",
-            "services",
-            "service",
-            "administrator",
-            "admin",
-            "controller",
-            "treasurer",
-            "general",
-            "counsel",
-        ];
-        words.iter().all(|w| ROLE.contains(w))
+        words.iter().all(|w| ROLE_SET.has(w))
     }
 }
+
+/// Trailing words that do not make a name ("Wingtip County's team").
+const GENERIC_TAIL: &[&str] = &[
+    "inc", "ltd", "llc", "gmbh", "ag", "plc", "corp", "co", "group", "sa", "bv", "nv", "team",
+    "teams", "customer", "story", "case", "study",
+];
+
+/// Words of job titles and departments.
+const ROLE: &[&str] = &[
+    "head",
+    "director",
+    "chief",
+    "officer",
+    "manager",
+    "vp",
+    "president",
+    "engineer",
+    "analyst",
+    "lead",
+    "executive",
+    "team",
+    "council",
+    "board",
+    "department",
+    "security",
+    "data",
+    "engineering",
+    "compliance",
+    "risk",
+    "finance",
+    "procurement",
+    "operations",
+    "office",
+    "information",
+    "technology",
+    "privacy",
+    "governance",
+    "it",
+    "grc",
+    "product",
+    "sales",
+    "marketing",
+    "legal",
+    "audit",
+    "internal",
+    "global",
+    "regional",
+    "senior",
+    "principal",
+    "of",
+    "and",
+    "&",
+    "cyber",
+    "infrastructure",
+    "platform",
+    "cloud",
+    "architect",
+    "architecture",
+    "consultant",
+    "specialist",
+    "partner",
+    "account",
+    "solutions",
+    "customer",
+    "success",
+    "support",
+    "services",
+    "service",
+    "administrator",
+    "admin",
+    "controller",
+    "treasurer",
+    "general",
+    "counsel",
+];
 
 /// `hay` contains `needle` at word boundaries (both lowercase).
 fn contains_word(hay: &str, needle: &str) -> bool {
@@ -2022,8 +2054,7 @@ fn contains_word(hay: &str, needle: &str) -> bool {
     }
     let hb = hay.as_bytes();
     let mut from = 0;
-    while let Some(p) = hay[from..].find(needle) {
-        let a = from + p;
+    while let Some(a) = find_from(hay, needle, from) {
         let e = a + needle.len();
         let before_ok = a == 0
             || !hay[..a]

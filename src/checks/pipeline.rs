@@ -5,7 +5,10 @@
 use super::grounding::{GroundingCheck, GroundingFacts};
 use super::policy::{CheckPolicies, ExampleContext, RuleInfo};
 use super::redline::RedLineCheck;
-use super::scan::{competitor_names, draft_views, merge_competitors, own_names, views};
+use super::scan::{
+    Candidates, NameMasker, RuleFilter, competitor_names, draft_views_masked, merge_competitors,
+    own_names, views,
+};
 use super::tone::ToneCheck;
 use super::{Check, CheckInput};
 use crate::model::{
@@ -18,6 +21,8 @@ pub struct Pipeline {
     grounding: GroundingCheck,
     red_line: RedLineCheck,
     tone: ToneCheck,
+    /// Red-line rules, then tone pattern rules, in one set.
+    filter: RuleFilter,
     policy_competitors: Vec<String>,
     examples: ExampleContext,
     rules: Vec<RuleInfo>,
@@ -56,10 +61,14 @@ fn part_order(p: TextPart) -> u8 {
 
 impl Pipeline {
     pub fn new(policies: &CheckPolicies) -> Pipeline {
+        let red_line = RedLineCheck::new(policies);
+        let tone = ToneCheck::new(policies);
+        let filter = RuleFilter::new(red_line.rules().iter().chain(tone.patterns()));
         Pipeline {
             grounding: GroundingCheck::new(),
-            red_line: RedLineCheck::new(policies),
-            tone: ToneCheck::new(policies),
+            red_line,
+            tone,
+            filter,
             policy_competitors: policies.competitors.clone(),
             examples: policies.examples.clone(),
             rules: policies.rules(),
@@ -93,8 +102,10 @@ impl Pipeline {
         Prepared {
             pipeline: self,
             facts: GroundingFacts::build(brief, proofs, competitors, &self.policy_competitors),
-            competitors: merge_competitors(competitors, &self.policy_competitors),
-            own_names: own_names(brief),
+            masker: NameMasker::new(
+                &merge_competitors(competitors, &self.policy_competitors),
+                &own_names(brief),
+            ),
         }
     }
 
@@ -173,8 +184,8 @@ impl Pipeline {
 pub struct Prepared<'a> {
     pipeline: &'a Pipeline,
     facts: GroundingFacts,
-    competitors: Vec<&'a str>,
-    own_names: Vec<&'a str>,
+    /// Competitor and own names to mask for red-line and tone rules.
+    masker: NameMasker,
 }
 
 impl Prepared<'_> {
@@ -183,10 +194,17 @@ impl Prepared<'_> {
     pub fn run(&self, channel: Channel, draft: &DraftText) -> Vec<Finding> {
         let p = self.pipeline;
         let mut out = Vec::new();
-        p.grounding.run_with(&self.facts, draft, &mut out);
-        let vs = draft_views(draft, &self.competitors, &self.own_names);
-        p.red_line.run_views(&vs, &mut out);
-        p.tone.run_views(channel, &vs, None, &mut out);
+        // Each part is tokenized, split and masked once for all three checks.
+        let vs = draft_views_masked(draft, &self.masker);
+        p.grounding.run_views(&self.facts, draft, &vs, &mut out);
+        let cands: Vec<Candidates> = vs.iter().map(|v| p.filter.candidates(&v.masked)).collect();
+        for (v, c) in vs.iter().zip(&cands) {
+            p.red_line.run_view(v, c, 0, &mut out);
+        }
+        let n_red = p.red_line.rules().len();
+        for (v, c) in vs.iter().zip(&cands) {
+            p.tone.run_view(channel, v, None, c, n_red, &mut out);
+        }
         sort_findings(&mut out);
         out
     }
