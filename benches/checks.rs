@@ -1,10 +1,25 @@
 //! All three checks on a ~150-word email, one core.
 //! `cargo bench --bench checks`
 //!
-//! Instructions per call (callgrind, `--profile-time 4`): grounding ~728k
-//! (facts table built per call), red lines ~137k, tone ~149k;
-//! `prepared_email_150_words` (facts table built once) ~715k for all three.
-//! Was ~1.04M total (grounding 726k, red lines 137k, tone 178k), ~96 µs.
+//! Per call, on 2026-12-04 (criterion median on a shared 2-core machine;
+//! instructions from `valgrind --tool=callgrind --collect-atstart=no
+//! --toggle-collect='*one_pipeline*'` (etc.) over `--bench --profile-time 6
+//! <name>`, total Ir / calls of the wrapper):
+//!
+//! | bench                      | 856d7ee (main)    | now              |
+//! |----------------------------|-------------------|------------------|
+//! | `pipeline_email_150_words` | 87.3 µs, 1,000k   | 56.2 µs, 719k    |
+//! | `prepared_email_150_words` | -                 | 39.7 µs, 491k    |
+//! | `check_grounding`          | 54.9 µs, 732k     | 48.5 µs, 602k    |
+//! | `check_red_line`           | 19.3 µs, 138k     | 6.0 µs, 87k      |
+//! | `check_tone`               | 14.7 µs, 178k     | 10.8 µs, 164k    |
+//!
+//! `prepared_email_150_words` builds the brief's facts table once
+//! (`Pipeline::prepare`); `pipeline_email_150_words` builds it on every
+//! call (~230k instructions). Where the rest goes (prepared): grounding
+//! ~380k (claim extraction `facts::extract` ~85k, name classification,
+//! the certification/award/hedge regexes), part views ~50k (masking,
+//! sentences), the rule `RegexSet` pass ~33k, tokenizing ~30k, tone ~50k.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use proofline::checks::{Check, CheckInput, Pipeline, Prepared};
