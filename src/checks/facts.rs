@@ -3,7 +3,8 @@
 //! alike, so that "40%" = "40 percent", "$2.4M" = "$2.4 million",
 //! "5 days" = "five days", "2026-11-12" = "12 November" = "November 12, 2026".
 
-use super::text::{Tok, TokKind, lower_small, month_of, number_word};
+use super::text::{Tok, TokKind, WordSet, lower_small, month_of, number_word};
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
@@ -141,6 +142,10 @@ fn season_of_month(m: u8) -> u8 {
 }
 
 fn season(w: &str) -> Option<u8> {
+    // "fall" is the shortest season, "spring"/"summer"/"autumn"/"winter" the longest
+    if !(4..=6).contains(&w.len()) {
+        return None;
+    }
     let mut buf = [0u8; 32];
     Some(match lower_small(w, &mut buf)? {
         "spring" => 1,
@@ -289,6 +294,8 @@ const IDENT_WORDS: &[&str] = &[
     "unit",
     "platform",
 ];
+
+static ADJ_SKIP_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ADJ_SKIP));
 
 const ADJ_SKIP: &[&str] = &[
     "new",
@@ -912,7 +919,7 @@ fn count_noun(s: &str, toks: &[Tok], from: usize) -> Option<String> {
     for _ in 0..3 {
         let w = word_at(s, toks, j)?;
         let l = w.to_ascii_lowercase();
-        if ADJ_SKIP.contains(&l.as_str()) {
+        if ADJ_SKIP_SET.has(&l) {
             j += 1;
             continue;
         }

@@ -16,13 +16,16 @@
 //! - a hypothesis repeated as a plain statement is flagged.
 
 use super::facts::{DateMention, QKind, Quantity, extract, is_sentence_initial, iso_date};
+use super::scan::PartView;
 use super::text::WordSet;
 use super::text::{
-    Tok, TokKind, is_stopword, is_weekday, lower, month_of, sentences, stem, stems_match,
-    strip_possessive, tokenize,
+    Tok, TokKind, find_from, is_stopword, is_weekday, lower, lower_small, month_of, sentences,
+    starts_with_bytes, stem, stems_match, strip_possessive, tokenize,
 };
 use super::{Check, CheckInput};
-use crate::model::{CheckKind, Finding, Severity, Span, TextPart};
+use crate::model::{
+    AccountBrief, CheckKind, DraftText, Finding, ProofFact, Severity, Span, TextPart,
+};
 use regex::bytes::{Regex, RegexBuilder};
 use std::sync::LazyLock;
 
@@ -30,6 +33,12 @@ static LEAD_SKIP_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(LEAD_SKI
 static GREETINGS_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GREETINGS));
 static GENERIC_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GENERIC_NAMES));
 static CLAIM_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(CLAIM_VERBS));
+static SKIP_BACK_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(SKIP_BACK));
+static STOP_PREP_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(STOP_PREP));
+static FRAMING_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(FRAMING));
+static HEDGES_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(HEDGES));
+static GENERIC_TAIL_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(GENERIC_TAIL));
+static ROLE_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ROLE));
 
 pub const RULE_FIGURE: &str = "grounding.figure";
 pub const RULE_FIGURE_BINDING: &str = "grounding.figure_binding";
@@ -97,36 +106,76 @@ impl GroundingCheck {
         }
     }
 
-    /// Run on every part of the draft.
+    /// Run on every part of the draft, building the facts table first.
     pub(crate) fn run(
         &self,
         input: &CheckInput<'_>,
         extra_competitors: &[String],
         out: &mut Vec<Finding>,
     ) {
-        let table = FactTable::build(input, extra_competitors);
-        for (part, text) in input.draft.parts() {
-            self.check_part(&table, input, part, text, out);
+        let facts = GroundingFacts::build(
+            input.brief,
+            input.proofs,
+            input.competitors,
+            extra_competitors,
+        );
+        self.run_with(&facts, input.draft, out);
+    }
+
+    /// Run on every part of `draft` against a facts table built once for
+    /// the brief and proofs.
+    pub(crate) fn run_with(
+        &self,
+        facts: &GroundingFacts,
+        draft: &DraftText,
+        out: &mut Vec<Finding>,
+    ) {
+        let table = Table {
+            base: &facts.0,
+            draft_products: facts.0.draft_products(draft),
+        };
+        for (part, text) in draft.parts() {
+            if text.trim().is_empty() {
+                continue;
+            }
+            self.check_part(&table, part, text, &tokenize(text), &sentences(text), out);
+        }
+    }
+
+    /// As `run_with`, reusing the tokens and sentences of `views` (the parts
+    /// of `draft`, in order).
+    pub(crate) fn run_views(
+        &self,
+        facts: &GroundingFacts,
+        draft: &DraftText,
+        views: &[PartView<'_>],
+        out: &mut Vec<Finding>,
+    ) {
+        let table = Table {
+            base: &facts.0,
+            draft_products: facts.0.draft_products(draft),
+        };
+        for v in views {
+            if v.text.trim().is_empty() {
+                continue;
+            }
+            self.check_part(&table, v.part, v.text, v.toks(), &v.sents, out);
         }
     }
 
     fn check_part(
         &self,
-        table: &FactTable,
-        input: &CheckInput<'_>,
+        table: &Table<'_>,
         part: TextPart,
         text: &str,
+        toks: &[Tok],
+        sents: &[(usize, usize)],
         out: &mut Vec<Finding>,
     ) {
-        if text.trim().is_empty() {
-            return;
-        }
-        let toks = tokenize(text);
-        let sents = sentences(text);
         let sent_of_tok: Vec<usize> = {
             let mut v = Vec::with_capacity(toks.len());
             let mut si = 0usize;
-            for t in &toks {
+            for t in toks {
                 while si + 1 < sents.len() && t.start >= sents[si].1 {
                     si += 1;
                 }
@@ -142,9 +191,9 @@ impl GroundingCheck {
                     .ends_with('?')
             })
             .collect();
-        let names = find_names(text, &toks, &sents, &sent_of_tok);
+        let names = find_names(text, toks, sents, &sent_of_tok);
         // per name: lowercase form, class, whether a fact supports it
-        let name_info: Vec<(String, Subject, bool)> = names
+        let name_info: Vec<NameInfo> = names
             .iter()
             .map(|n| {
                 let l = lower(strip_possessive(&text[n.start..n.end]));
@@ -159,7 +208,7 @@ impl GroundingCheck {
                 *f = true;
             }
         }
-        let (qs, ds) = extract(text, &toks);
+        let (qs, ds) = extract(text, toks);
         let mut qtok = vec![false; toks.len()];
         for q in &qs {
             for f in &mut qtok[q.tok_start..q.tok_end.min(toks.len())] {
@@ -201,10 +250,11 @@ impl GroundingCheck {
                 table,
                 text,
                 part,
-                &toks,
-                &sents,
+                toks,
+                sents,
                 &sent_of_tok,
                 &names,
+                &name_info,
                 &name_tok,
                 &qtok,
                 q,
@@ -306,7 +356,6 @@ impl GroundingCheck {
         } else {
             self.hedge.find_iter(tb).map(|m| m.start()).collect()
         };
-        let fact_norms: std::cell::OnceCell<Vec<String>> = std::cell::OnceCell::new();
         for (si, &(sa, se)) in sents.iter().enumerate() {
             if is_q[si] {
                 continue;
@@ -330,9 +379,8 @@ impl GroundingCheck {
                     continue;
                 }
                 let cert_norm = norm_cert(&sent[ma..me]);
-                let subj = subject_before(text, &names, sa + ma, sa, table);
-                let norms = fact_norms
-                    .get_or_init(|| table.facts.iter().map(|f| norm_cert(&f.lower)).collect());
+                let subj = subject_before(&names, &name_info, sa + ma, sa);
+                let norms = table.cert_norms();
                 let ok = table.facts.iter().zip(norms).any(|(f, fnorm)| {
                     fnorm.contains(&cert_norm)
                         && self.status.is_match(f.lower.as_bytes())
@@ -429,19 +477,19 @@ impl GroundingCheck {
                 }
             }
         }
-        let _ = input;
     }
 
     #[allow(clippy::too_many_arguments)]
     fn check_figure(
         &self,
-        table: &FactTable,
+        table: &Table<'_>,
         text: &str,
         part: TextPart,
         toks: &[Tok],
         sents: &[(usize, usize)],
         sent_of_tok: &[usize],
         names: &[NameSpan],
+        name_info: &[NameInfo],
         name_tok: &[bool],
         qtok: &[bool],
         q: &Quantity,
@@ -505,7 +553,7 @@ impl GroundingCheck {
         }
         // Subject binding
         let subj = {
-            let s = subject_before(text, names, q.start, sa, table);
+            let s = subject_before(names, name_info, q.start, sa);
             let you = toks[..q.tok_start]
                 .iter()
                 .enumerate()
@@ -537,8 +585,7 @@ impl GroundingCheck {
                 _ => {
                     if matches!(s, Subject::None) && first_word_pronoun(&text[sa..]) {
                         // "They cut ... by 40%": the previous sentence's subject
-                        prev_third(text, names, sents, sent_of_tok, si, table)
-                            .unwrap_or(Subject::None)
+                        prev_third(names, name_info, sent_of_tok, si).unwrap_or(Subject::None)
                     } else {
                         s
                     }
@@ -722,42 +769,30 @@ enum Subject {
     Third(String),
 }
 
-fn subject_before(
-    text: &str,
-    names: &[NameSpan],
-    pos: usize,
-    sent_start: usize,
-    table: &FactTable,
-) -> Subject {
+fn subject_before(names: &[NameSpan], info: &[NameInfo], pos: usize, sent_start: usize) -> Subject {
     names
         .iter()
-        .filter(|n| n.end <= pos && n.start >= sent_start)
-        .max_by_key(|n| n.end)
-        .map_or(Subject::None, |n| {
-            table.classify(&lower(strip_possessive(&text[n.start..n.end])))
-        })
+        .zip(info)
+        .filter(|(n, _)| n.end <= pos && n.start >= sent_start)
+        .max_by_key(|(n, _)| n.end)
+        .map_or(Subject::None, |(_, i)| i.1.clone())
 }
 
 fn prev_third(
-    text: &str,
     names: &[NameSpan],
-    sents: &[(usize, usize)],
+    info: &[NameInfo],
     sent_of_tok: &[usize],
     si: usize,
-    table: &FactTable,
 ) -> Option<Subject> {
-    let _ = sents;
     for back in (si.saturating_sub(2)..si).rev() {
         if let Some(n) = names
             .iter()
-            .filter(|n| sent_of_tok[n.tok_i] == back)
-            .filter_map(
-                |n| match table.classify(&lower(strip_possessive(&text[n.start..n.end]))) {
-                    s @ Subject::Third(_) => Some(s),
-                    _ => None,
-                },
-            )
-            .next()
+            .zip(info)
+            .filter(|(n, _)| sent_of_tok[n.tok_i] == back)
+            .find_map(|(_, i)| match &i.1 {
+                s @ Subject::Third(_) => Some(s.clone()),
+                _ => None,
+            })
         {
             return Some(n);
         }
@@ -780,8 +815,9 @@ fn synonyms(a: &str, b: &str) -> bool {
         &["key", "secret"],
         &["record", "file"],
     ];
-    G.iter()
-        .any(|g| g.iter().any(|x| a.starts_with(x)) && g.iter().any(|x| b.starts_with(x)))
+    G.iter().any(|g| {
+        g.iter().any(|x| starts_with_bytes(a, x)) && g.iter().any(|x| starts_with_bytes(b, x))
+    })
 }
 
 const CHANGE_VERBS: &[&str] = &[
@@ -945,20 +981,20 @@ fn window_stems(
             break;
         }
         let l = lower(t.text(text));
-        if SKIP_BACK.contains(&l.as_str()) {
+        if SKIP_BACK_SET.has(&l) {
             continue;
         }
-        if STOP_PREP.contains(&l.as_str()) {
+        if STOP_PREP_SET.has(&l) {
             break;
         }
         let st = stem(&l).to_string();
         if CHANGE_VERBS
             .iter()
-            .any(|v| st.starts_with(v) || l.starts_with(v))
+            .any(|v| starts_with_bytes(&st, v) || starts_with_bytes(&l, v))
         {
             break;
         }
-        if is_stopword(&l) || l.len() < 3 || FRAMING.contains(&l.as_str()) {
+        if is_stopword(&l) || l.len() < 3 || FRAMING_SET.has(&l) {
             continue;
         }
         for p in st.split('-') {
@@ -978,7 +1014,7 @@ fn window_stems(
                 break;
             }
             let l = lower(t.text(text));
-            if STOP_PREP.contains(&l.as_str()) || is_stopword(&l) {
+            if STOP_PREP_SET.has(&l) || is_stopword(&l) {
                 break;
             }
             for p in l.split('-') {
@@ -1000,7 +1036,7 @@ fn content_stems(s: &str) -> Vec<String> {
             continue;
         }
         let l = lower(strip_possessive(w));
-        if is_stopword(&l) || HEDGES.contains(&l.as_str()) {
+        if is_stopword(&l) || HEDGES_SET.has(&l) {
             continue;
         }
         v.push(stem(&l).to_string());
@@ -1012,6 +1048,20 @@ const HEDGES: &[&str] = &[
     "may", "might", "could", "perhaps", "maybe", "possibly", "probably", "likely", "seems", "seem",
     "appears", "suspect", "still",
 ];
+
+/// Call `f` with the lowercase form of `w` (as `lower` gives it), on the
+/// stack when `w` is short ASCII.
+fn with_lower<R>(w: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 32];
+    match lower_small(w, &mut buf) {
+        Some(l) => f(l),
+        None => f(&lower(w)),
+    }
+}
+
+/// Per name in the draft: its lowercase form (possessive stripped), its
+/// class, and whether a fact supports it.
+type NameInfo = (String, Subject, bool);
 
 /// A capitalised name in the draft.
 #[derive(Debug, Clone, Copy)]
@@ -1501,18 +1551,17 @@ fn find_names(
         }
         let next_i = j;
         let initial = is_sentence_initial(text, toks, i);
-        let prev_word = if i > 0 && toks[i - 1].kind == TokKind::Word {
-            Some(lower(toks[i - 1].text(text)))
-        } else {
-            None
-        };
         // drop leading function words / greetings
-        let mut greeted = prev_word.as_deref().is_some_and(|p| GREETINGS_SET.has(p));
+        let mut greeted = i > 0
+            && toks[i - 1].kind == TokKind::Word
+            && with_lower(toks[i - 1].text(text), |p| GREETINGS_SET.has(p));
         let mut k = 0;
         while k < run.len() {
-            let l = lower(toks[run[k]].text(text));
-            if k == 0 && LEAD_SKIP_SET.has(&l) {
-                if GREETINGS_SET.has(&l) {
+            let (lead, greeting) = with_lower(toks[run[k]].text(text), |l| {
+                (LEAD_SKIP_SET.has(l), GREETINGS_SET.has(l))
+            });
+            if k == 0 && lead {
+                if greeting {
                     greeted = true;
                 }
                 run.remove(0);
@@ -1524,8 +1573,7 @@ fn find_names(
         let mut groups: Vec<Vec<usize>> = vec![Vec::new()];
         for &r in &run {
             let w = strip_possessive(toks[r].text(text));
-            let l = lower(w);
-            if month_of(w).is_some() || is_weekday(w) || GENERIC_SET.has(&l) {
+            if month_of(w).is_some() || is_weekday(w) || with_lower(w, |l| GENERIC_SET.has(l)) {
                 groups.push(Vec::new());
             } else if let Some(g) = groups.last_mut() {
                 g.push(r);
@@ -1554,11 +1602,11 @@ fn find_names(
             }
             // a lone capitalised first word needs a claim verb after it
             if g.len() == 1 && (initial && first == i || is_sentence_initial(text, toks, first)) {
-                let next = toks
+                let claim = toks
                     .get(last + 1)
                     .filter(|t| t.kind == TokKind::Word)
-                    .map(|t| lower(t.text(text)));
-                if !next.as_deref().is_some_and(|v| CLAIM_SET.has(v)) {
+                    .is_some_and(|t| with_lower(t.text(text), |v| CLAIM_SET.has(v)));
+                if !claim {
                     continue;
                 }
             }
@@ -1583,7 +1631,7 @@ struct Fact {
     lower: String,
     /// Word stems without the sender's own company/product words; computed
     /// on first use (only figure binding needs them).
-    stems: std::cell::OnceCell<Vec<String>>,
+    stems: std::sync::OnceLock<Vec<String>>,
     quantities: Vec<Quantity>,
     dates: Vec<DateMention>,
     is_proof: bool,
@@ -1647,11 +1695,17 @@ struct FactTable {
     competitors: Vec<String>,
     products: Vec<String>,
     hypotheses: Vec<(String, Vec<String>)>,
+    /// `norm_cert` of every fact's lowercase text; computed on first use.
+    cert_norms: std::sync::OnceLock<Vec<String>>,
 }
 
 impl FactTable {
-    fn build(input: &CheckInput<'_>, extra_competitors: &[String]) -> FactTable {
-        let b = input.brief;
+    fn build(
+        b: &AccountBrief,
+        proofs: &[ProofFact],
+        competitors: &[String],
+        extra_competitors: &[String],
+    ) -> FactTable {
         let sender_company = lower(b.sender.company.trim());
         let mut t = FactTable {
             facts: Vec::with_capacity(16),
@@ -1661,8 +1715,7 @@ impl FactTable {
             sender_name: lower(b.sender.name.trim()),
             account: lower(b.account_name.trim()),
             account_first: lower(b.account_name.split_whitespace().next().unwrap_or("")),
-            competitors: input
-                .competitors
+            competitors: competitors
                 .iter()
                 .chain(extra_competitors)
                 .map(|c| lower(c.trim()))
@@ -1674,6 +1727,7 @@ impl FactTable {
                 .iter()
                 .map(|h| (h.clone(), content_stems(h)))
                 .collect(),
+            cert_norms: std::sync::OnceLock::new(),
         };
         let add = |t: &mut FactTable, path: String, text: &str, is_proof: bool| {
             if text.trim().is_empty() {
@@ -1734,50 +1788,68 @@ impl FactTable {
             &b.sender.company,
             false,
         );
-        for p in input.proofs {
+        for p in proofs {
             add(&mut t, format!("proofs[{}]", p.id), &p.text, true);
             add(&mut t, format!("proofs[{}].source", p.id), &p.source, true);
         }
         // products: capitalised words right after the sender company
-        if !t.sender_company.is_empty() {
-            let sc = t.sender_company.clone();
-            let mut products = Vec::new();
-            let draft_parts: Vec<(String, &str)> =
-                input.draft.parts().map(|(_, s)| (lower(s), s)).collect();
-            let pairs = t
-                .facts
-                .iter()
-                .map(|f| (f.lower.as_str(), f.text.as_str()))
-                .chain(draft_parts.iter().map(|(l, s)| (l.as_str(), *s)));
-            for (l, ft) in pairs {
-                if l.len() != ft.len() {
-                    continue; // offsets differ after lowercasing
-                }
-                let mut from = 0;
-                while let Some(p) = l[from..].find(&sc) {
-                    let after = from + p + sc.len();
-                    if let Some(rest) = ft.get(after..) {
-                        let w: String = rest
-                            .trim_start()
-                            .chars()
-                            .take_while(|c| c.is_alphanumeric())
-                            .collect();
-                        if w.chars().next().is_some_and(char::is_uppercase) {
-                            let wl = lower(&w);
-                            if !products.contains(&wl) {
-                                products.push(wl);
-                            }
+        let products = t.products_in(t.facts.iter().map(|f| (f.lower.as_str(), f.text.as_str())));
+        t.products = products;
+        t
+    }
+
+    /// Products named in the draft (see `products_in`) that the facts do not
+    /// already name.
+    fn draft_products(&self, draft: &DraftText) -> Vec<String> {
+        if self.sender_company.is_empty() {
+            return Vec::new();
+        }
+        let parts: Vec<(String, &str)> = draft.parts().map(|(_, s)| (lower(s), s)).collect();
+        let mut v = self.products_in(parts.iter().map(|(l, s)| (l.as_str(), *s)));
+        v.retain(|p| !self.products.contains(p));
+        v
+    }
+
+    /// Capitalised words right after the sender company in `(lowercase,
+    /// original)` text pairs, lowercased, without duplicates.
+    fn products_in<'s>(&self, pairs: impl Iterator<Item = (&'s str, &'s str)>) -> Vec<String> {
+        let mut products: Vec<String> = Vec::new();
+        if self.sender_company.is_empty() {
+            return products;
+        }
+        let sc = self.sender_company.as_str();
+        for (l, ft) in pairs {
+            if l.len() != ft.len() {
+                continue; // offsets differ after lowercasing
+            }
+            let mut from = 0;
+            while let Some(at) = find_from(l, sc, from) {
+                let after = at + sc.len();
+                if let Some(rest) = ft.get(after..) {
+                    let w: String = rest
+                        .trim_start()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric())
+                        .collect();
+                    if w.chars().next().is_some_and(char::is_uppercase) {
+                        let wl = lower(&w);
+                        if !products.contains(&wl) {
+                            products.push(wl);
                         }
                     }
-                    from = after;
-                    if from >= l.len() {
-                        break;
-                    }
+                }
+                from = after;
+                if from >= l.len() {
+                    break;
                 }
             }
-            t.products = products;
         }
-        t
+        products
+    }
+
+    fn cert_norms(&self) -> &[String] {
+        self.cert_norms
+            .get_or_init(|| self.facts.iter().map(|f| norm_cert(&f.lower)).collect())
     }
 
     fn add_fact(&mut self, path: String, text: &str, is_proof: bool) {
@@ -1800,14 +1872,51 @@ impl FactTable {
             path,
             text: text.to_string(),
             lower: l,
-            stems: std::cell::OnceCell::new(),
+            stems: std::sync::OnceLock::new(),
             quantities,
             dates,
             is_proof,
             subject_is_sender,
         });
     }
+}
 
+/// The facts table for one brief and set of proofs, built once and shared by
+/// every draft checked against them.
+#[derive(Debug)]
+pub struct GroundingFacts(FactTable);
+
+impl GroundingFacts {
+    pub(crate) fn build(
+        brief: &AccountBrief,
+        proofs: &[ProofFact],
+        competitors: &[String],
+        extra_competitors: &[String],
+    ) -> Self {
+        GroundingFacts(FactTable::build(
+            brief,
+            proofs,
+            competitors,
+            extra_competitors,
+        ))
+    }
+}
+
+/// The facts table as one draft sees it: plus the sender's products the
+/// draft itself names.
+struct Table<'t> {
+    base: &'t FactTable,
+    draft_products: Vec<String>,
+}
+
+impl std::ops::Deref for Table<'_> {
+    type Target = FactTable;
+    fn deref(&self) -> &FactTable {
+        self.base
+    }
+}
+
+impl Table<'_> {
     fn classify(&self, n: &str) -> Subject {
         if n.is_empty() {
             return Subject::None;
@@ -1829,6 +1938,7 @@ impl FactTable {
             && (n.starts_with(&self.sender_company) || contains_word(&self.sender_company, n))
             || (!self.sender_name.is_empty() && contains_word(&self.sender_name, n))
             || self.products.iter().any(|p| p == n)
+            || self.draft_products.iter().any(|p| p == n)
         {
             return Subject::Sender;
         }
@@ -1847,14 +1957,10 @@ impl FactTable {
             return true;
         }
         // "Wingtip County's team" style: drop trailing generic words
-        const GENERIC_TAIL: &[&str] = &[
-            "inc", "ltd", "llc", "gmbh", "ag", "plc", "corp", "co", "group", "sa", "bv", "nv",
-            "team", "teams", "customer", "story", "case", "study",
-        ];
         let words: Vec<&str> = n.split_whitespace().collect();
         if words.len() > 1 {
             let mut k = words.len();
-            while k > 1 && GENERIC_TAIL.contains(&words[k - 1]) {
+            while k > 1 && GENERIC_TAIL_SET.has(words[k - 1]) {
                 k -= 1;
             }
             if k < words.len() && contains_word(&self.corpus, &words[..k].join(" ")) {
@@ -1862,76 +1968,84 @@ impl FactTable {
             }
         }
         // job titles and departments
-        const ROLE: &[&str] = &[
-            "head",
-            "director",
-            "chief",
-            "officer",
-            "manager",
-            "vp",
-            "president",
-            "engineer",
-            "analyst",
-            "lead",
-            "executive",
-            "team",
-            "council",
-            "board",
-            "department",
-            "security",
-            "data",
-            "engineering",
-            "compliance",
-            "risk",
-            "finance",
-            "procurement",
-            "operations",
-            "office",
-            "information",
-            "technology",
-            "privacy",
-            "governance",
-            "it",
-            "grc",
-            "product",
-            "sales",
-            "marketing",
-            "legal",
-            "audit",
-            "internal",
-            "global",
-            "regional",
-            "senior",
-            "principal",
-            "of",
-            "and",
-            "&",
-            "cyber",
-            "infrastructure",
-            "platform",
-            "cloud",
-            "architect",
-            "architecture",
-            "consultant",
-            "specialist",
-            "partner",
-            "account",
-            "solutions",
-            "customer",
-            "success",
-            "support",
-            "services",
-            "service",
-            "administrator",
-            "admin",
-            "controller",
-            "treasurer",
-            "general",
-            "counsel",
-        ];
-        words.iter().all(|w| ROLE.contains(w))
+        words.iter().all(|w| ROLE_SET.has(w))
     }
 }
+
+/// Trailing words that do not make a name ("Wingtip County's team").
+const GENERIC_TAIL: &[&str] = &[
+    "inc", "ltd", "llc", "gmbh", "ag", "plc", "corp", "co", "group", "sa", "bv", "nv", "team",
+    "teams", "customer", "story", "case", "study",
+];
+
+/// Words of job titles and departments.
+const ROLE: &[&str] = &[
+    "head",
+    "director",
+    "chief",
+    "officer",
+    "manager",
+    "vp",
+    "president",
+    "engineer",
+    "analyst",
+    "lead",
+    "executive",
+    "team",
+    "council",
+    "board",
+    "department",
+    "security",
+    "data",
+    "engineering",
+    "compliance",
+    "risk",
+    "finance",
+    "procurement",
+    "operations",
+    "office",
+    "information",
+    "technology",
+    "privacy",
+    "governance",
+    "it",
+    "grc",
+    "product",
+    "sales",
+    "marketing",
+    "legal",
+    "audit",
+    "internal",
+    "global",
+    "regional",
+    "senior",
+    "principal",
+    "of",
+    "and",
+    "&",
+    "cyber",
+    "infrastructure",
+    "platform",
+    "cloud",
+    "architect",
+    "architecture",
+    "consultant",
+    "specialist",
+    "partner",
+    "account",
+    "solutions",
+    "customer",
+    "success",
+    "support",
+    "services",
+    "service",
+    "administrator",
+    "admin",
+    "controller",
+    "treasurer",
+    "general",
+    "counsel",
+];
 
 /// `hay` contains `needle` at word boundaries (both lowercase).
 fn contains_word(hay: &str, needle: &str) -> bool {
@@ -1940,8 +2054,7 @@ fn contains_word(hay: &str, needle: &str) -> bool {
     }
     let hb = hay.as_bytes();
     let mut from = 0;
-    while let Some(p) = hay[from..].find(needle) {
-        let a = from + p;
+    while let Some(a) = find_from(hay, needle, from) {
         let e = a + needle.len();
         let before_ok = a == 0
             || !hay[..a]

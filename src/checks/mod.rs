@@ -14,8 +14,8 @@ pub mod scan;
 pub mod text;
 pub mod tone;
 
-pub use grounding::GroundingCheck;
-pub use pipeline::{ExampleFailure, Pipeline, sort_findings};
+pub use grounding::{GroundingCheck, GroundingFacts};
+pub use pipeline::{ExampleFailure, Pipeline, Prepared, sort_findings};
 pub use policy::{CheckPolicies, PolicyError, RuleInfo};
 pub use redline::RedLineCheck;
 pub use tone::ToneCheck;

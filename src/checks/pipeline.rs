@@ -2,13 +2,18 @@
 //! order over one draft. Findings come back sorted by part (subject first),
 //! then span start.
 
-use super::grounding::GroundingCheck;
+use super::grounding::{GroundingCheck, GroundingFacts};
 use super::policy::{CheckPolicies, ExampleContext, RuleInfo};
 use super::redline::RedLineCheck;
-use super::scan::{competitor_names, views};
+use super::scan::{
+    Candidates, NameMasker, RuleFilter, competitor_names, draft_views_masked, merge_competitors,
+    own_names, views,
+};
 use super::tone::ToneCheck;
 use super::{Check, CheckInput};
-use crate::model::{AccountBrief, Channel, CheckKind, DraftText, Finding, Sender, TextPart};
+use crate::model::{
+    AccountBrief, Channel, CheckKind, DraftText, Finding, ProofFact, Sender, TextPart,
+};
 
 /// All three checks, compiled once. Cheap to share (`Send + Sync`).
 #[derive(Debug, Clone)]
@@ -16,6 +21,8 @@ pub struct Pipeline {
     grounding: GroundingCheck,
     red_line: RedLineCheck,
     tone: ToneCheck,
+    /// Red-line rules, then tone pattern rules, in one set.
+    filter: RuleFilter,
     policy_competitors: Vec<String>,
     examples: ExampleContext,
     rules: Vec<RuleInfo>,
@@ -54,10 +61,14 @@ fn part_order(p: TextPart) -> u8 {
 
 impl Pipeline {
     pub fn new(policies: &CheckPolicies) -> Pipeline {
+        let red_line = RedLineCheck::new(policies);
+        let tone = ToneCheck::new(policies);
+        let filter = RuleFilter::new(red_line.rules().iter().chain(tone.patterns()));
         Pipeline {
             grounding: GroundingCheck::new(),
-            red_line: RedLineCheck::new(policies),
-            tone: ToneCheck::new(policies),
+            red_line,
+            tone,
+            filter,
             policy_competitors: policies.competitors.clone(),
             examples: policies.examples.clone(),
             rules: policies.rules(),
@@ -71,16 +82,31 @@ impl Pipeline {
 
     /// Run grounding, red-line and tone checks. Findings are sorted by part
     /// (subject, then body), span start, span end, check and rule id.
+    ///
+    /// Builds the facts table for `input`'s brief and proofs; to check
+    /// several drafts against the same brief, `prepare` once instead.
     pub fn run(&self, input: &CheckInput<'_>) -> Vec<Finding> {
-        let mut out = Vec::new();
-        self.grounding
-            .run(input, &self.policy_competitors, &mut out);
-        let comps = competitor_names(input, &self.policy_competitors);
-        let vs = views(input, &comps);
-        self.red_line.run_views(&vs, &mut out);
-        self.tone.run_views(input.channel, &vs, None, &mut out);
-        sort_findings(&mut out);
-        out
+        self.prepare(input.brief, input.proofs, input.competitors)
+            .run(input.channel, input.draft)
+    }
+
+    /// Everything that depends only on the brief, the proofs and the
+    /// competitors (the grounding facts table, the names to mask), built
+    /// once for checking any number of drafts.
+    pub fn prepare<'a>(
+        &'a self,
+        brief: &'a AccountBrief,
+        proofs: &'a [ProofFact],
+        competitors: &'a [String],
+    ) -> Prepared<'a> {
+        Prepared {
+            pipeline: self,
+            facts: GroundingFacts::build(brief, proofs, competitors, &self.policy_competitors),
+            masker: NameMasker::new(
+                &merge_competitors(competitors, &self.policy_competitors),
+                &own_names(brief),
+            ),
+        }
     }
 
     /// The three checks, for callers that want them one by one.
@@ -149,6 +175,38 @@ impl Pipeline {
             }
         }
         fails
+    }
+}
+
+/// A pipeline bound to one brief, its proofs and competitors; see
+/// `Pipeline::prepare`.
+#[derive(Debug)]
+pub struct Prepared<'a> {
+    pipeline: &'a Pipeline,
+    facts: GroundingFacts,
+    /// Competitor and own names to mask for red-line and tone rules.
+    masker: NameMasker,
+}
+
+impl Prepared<'_> {
+    /// Run grounding, red-line and tone checks on `draft` for `channel`;
+    /// the same findings, in the same order, as `Pipeline::run`.
+    pub fn run(&self, channel: Channel, draft: &DraftText) -> Vec<Finding> {
+        let p = self.pipeline;
+        let mut out = Vec::new();
+        // Each part is tokenized, split and masked once for all three checks.
+        let vs = draft_views_masked(draft, &self.masker);
+        p.grounding.run_views(&self.facts, draft, &vs, &mut out);
+        let cands: Vec<Candidates> = vs.iter().map(|v| p.filter.candidates(&v.masked)).collect();
+        for (v, c) in vs.iter().zip(&cands) {
+            p.red_line.run_view(v, c, 0, &mut out);
+        }
+        let n_red = p.red_line.rules().len();
+        for (v, c) in vs.iter().zip(&cands) {
+            p.tone.run_view(channel, v, None, c, n_red, &mut out);
+        }
+        sort_findings(&mut out);
+        out
     }
 }
 

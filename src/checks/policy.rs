@@ -299,6 +299,32 @@ pub struct CheckPolicies {
     pub channel_limits: Vec<ChannelLimit>,
 }
 
+/// The head fields every table of `voice.toml` has.
+struct VoiceHead<'a> {
+    id: &'a str,
+    version: &'a str,
+    severity: Severity,
+    message: &'a str,
+    suggestion: &'a Option<String>,
+    must_flag: &'a [String],
+    must_pass: &'a [String],
+}
+
+/// The `VoiceHead` of a shouting, sentence-length or reading-level spec.
+macro_rules! voice_head {
+    ($s:expr) => {
+        VoiceHead {
+            id: &$s.id,
+            version: &$s.version,
+            severity: $s.severity,
+            message: &$s.message,
+            suggestion: &$s.suggestion,
+            must_flag: &$s.must_flag,
+            must_pass: &$s.must_pass,
+        }
+    };
+}
+
 const BUNDLED_RED_LINES: &str = include_str!("../../policies/red_lines.toml");
 const BUNDLED_VOICE: &str = include_str!("../../policies/voice.toml");
 const BUNDLED_CHANNEL_LIMITS: &str = include_str!("../../policies/channel_limits.toml");
@@ -372,89 +398,53 @@ impl CheckPolicies {
                 }
             }
             let s = &f.shouting;
-            ids.push((s.id.clone(), VOICE_FILE));
-            check_rule_head(
-                VOICE_FILE, voice_toml, &s.id, &s.version, &s.message, &mut errs,
-            );
+            let s_info = voice_rule(voice_head!(s), voice_toml, &mut ids, &mut errs);
             if s.min_len < 2 {
-                errs.push(err_at(
-                    VOICE_FILE,
+                bad_value(
+                    &mut errs,
                     voice_toml,
                     "min_len",
-                    Some(&s.id),
-                    "shouting.min_len must be at least 2".into(),
-                ));
+                    &s.id,
+                    "shouting.min_len must be at least 2",
+                );
             }
             let mut acronyms: Vec<String> = s.acronyms.iter().map(|a| a.to_uppercase()).collect();
             acronyms.sort();
             acronyms.dedup();
             shouting = Some(ShoutingRule {
-                info: info(
-                    CheckKind::Tone,
-                    &s.id,
-                    &s.version,
-                    s.severity,
-                    &s.message,
-                    &s.suggestion,
-                    &s.must_flag,
-                    &s.must_pass,
-                ),
+                info: s_info,
                 min_len: s.min_len,
                 emphasis_words: s.emphasis_words.iter().map(|w| w.to_uppercase()).collect(),
                 acronyms,
             });
             let l = &f.sentence_length;
-            ids.push((l.id.clone(), VOICE_FILE));
-            check_rule_head(
-                VOICE_FILE, voice_toml, &l.id, &l.version, &l.message, &mut errs,
-            );
+            let l_info = voice_rule(voice_head!(l), voice_toml, &mut ids, &mut errs);
             if l.max_words == 0 {
-                errs.push(err_at(
-                    VOICE_FILE,
+                bad_value(
+                    &mut errs,
                     voice_toml,
                     "max_words",
-                    Some(&l.id),
-                    "sentence_length.max_words must be positive".into(),
-                ));
+                    &l.id,
+                    "sentence_length.max_words must be positive",
+                );
             }
             sentence_length = Some(SentenceLengthRule {
-                info: info(
-                    CheckKind::Tone,
-                    &l.id,
-                    &l.version,
-                    l.severity,
-                    &l.message,
-                    &l.suggestion,
-                    &l.must_flag,
-                    &l.must_pass,
-                ),
+                info: l_info,
                 max_words: l.max_words,
             });
             let g = &f.reading_level;
-            ids.push((g.id.clone(), VOICE_FILE));
-            check_rule_head(
-                VOICE_FILE, voice_toml, &g.id, &g.version, &g.message, &mut errs,
-            );
+            let g_info = voice_rule(voice_head!(g), voice_toml, &mut ids, &mut errs);
             if !(g.max_grade.is_finite() && g.max_grade > 0.0) {
-                errs.push(err_at(
-                    VOICE_FILE,
+                bad_value(
+                    &mut errs,
                     voice_toml,
                     "max_grade",
-                    Some(&g.id),
-                    "reading_level.max_grade must be a positive number".into(),
-                ));
+                    &g.id,
+                    "reading_level.max_grade must be a positive number",
+                );
             }
             reading_level = Some(ReadingLevelRule {
-                info: info(
-                    CheckKind::Tone,
-                    &g.id,
-                    &g.version,
-                    g.severity,
-                    &g.message,
-                    &g.suggestion,
-                    &g.must_flag,
-                    &g.must_pass,
-                ),
+                info: g_info,
                 max_grade: g.max_grade,
                 min_words: g.min_words,
             });
@@ -592,6 +582,32 @@ impl CheckPolicies {
     pub fn rule(&self, id: &str) -> Option<RuleInfo> {
         self.rules().into_iter().find(|r| r.id == id)
     }
+}
+
+/// A bad value for `field` of voice rule `id`.
+fn bad_value(errs: &mut Vec<PolicyError>, voice_toml: &str, field: &str, id: &str, msg: &str) {
+    errs.push(err_at(VOICE_FILE, voice_toml, field, Some(id), msg.into()));
+}
+
+/// Register a computed voice rule's id, check its head and build its info.
+fn voice_rule(
+    h: VoiceHead<'_>,
+    voice_toml: &str,
+    ids: &mut Vec<(String, &'static str)>,
+    errs: &mut Vec<PolicyError>,
+) -> RuleInfo {
+    ids.push((h.id.to_string(), VOICE_FILE));
+    check_rule_head(VOICE_FILE, voice_toml, h.id, h.version, h.message, errs);
+    info(
+        CheckKind::Tone,
+        h.id,
+        h.version,
+        h.severity,
+        h.message,
+        h.suggestion,
+        h.must_flag,
+        h.must_pass,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

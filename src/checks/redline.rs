@@ -4,13 +4,14 @@
 //! runs them over masked text (see `scan`).
 
 use super::policy::{CheckPolicies, PatternRule, RED_LINES_FILE};
-use super::scan::{PartView, competitor_names, run_rule, views};
+use super::scan::{Candidates, PartView, RuleFilter, competitor_names, run_rule, views};
 use super::{Check, CheckInput};
 use crate::model::{CheckKind, Finding};
 
 #[derive(Debug, Clone)]
 pub struct RedLineCheck {
     rules: Vec<PatternRule>,
+    filter: RuleFilter,
     policy_competitors: Vec<String>,
 }
 
@@ -18,13 +19,34 @@ impl RedLineCheck {
     pub fn new(p: &CheckPolicies) -> Self {
         RedLineCheck {
             rules: p.red_lines.clone(),
+            filter: RuleFilter::new(&p.red_lines),
             policy_competitors: p.competitors.clone(),
         }
     }
 
+    /// The rules, in order (for a combined `RuleFilter`).
+    pub(crate) fn rules(&self) -> &[PatternRule] {
+        &self.rules
+    }
+
     pub(crate) fn run_views(&self, views: &[PartView<'_>], out: &mut Vec<Finding>) {
         for v in views {
-            for r in &self.rules {
+            let c = self.filter.candidates(&v.masked);
+            self.run_view(v, &c, 0, out);
+        }
+    }
+
+    /// Run the rules that `cands` allows on one view; rule `i` is candidate
+    /// `offset + i`.
+    pub(crate) fn run_view(
+        &self,
+        v: &PartView<'_>,
+        cands: &Candidates,
+        offset: usize,
+        out: &mut Vec<Finding>,
+    ) {
+        for (i, r) in self.rules.iter().enumerate() {
+            if cands.may_match(offset + i) {
                 run_rule(r, v, RED_LINES_FILE, out);
             }
         }

@@ -4,6 +4,8 @@
 //! Everything here is allocation-light and never panics on arbitrary UTF-8:
 //! every offset produced lies on a char boundary of the input.
 
+use std::sync::LazyLock;
+
 /// One token of a text, as byte offsets into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tok {
@@ -213,6 +215,11 @@ pub fn is_clause_punct(p: &str) -> bool {
 /// Lowercase ASCII letters in place into `buf` (non-ASCII kept as is).
 pub fn lower_into(s: &str, buf: &mut String) {
     buf.clear();
+    if s.is_ascii() {
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+        return;
+    }
     for c in s.chars() {
         if c.is_ascii() {
             buf.push(c.to_ascii_lowercase());
@@ -228,10 +235,47 @@ pub fn lower(s: &str) -> String {
     b
 }
 
+/// Byte offset of the first occurrence of `needle` in `hay` at or after
+/// `from` (the same match as `hay[from..].find(needle)`, without building a
+/// two-way searcher for each short needle).
+pub fn find_from(hay: &str, needle: &str, from: usize) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return (from <= h.len()).then_some(from);
+    };
+    let mut i = from;
+    while i + n.len() <= h.len() {
+        let p = i + memchr::memchr(first, &h[i..=h.len() - n.len()])?;
+        if bytes_eq(&h[p..p + n.len()], n) {
+            return Some(p);
+        }
+        i = p + 1;
+    }
+    None
+}
+
+/// `a == b` for short byte strings, without a `memcmp` call.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// `w` without `suf` at its end, as `str::strip_suffix` (for short suffixes).
+#[inline]
+fn strip_suffix_bytes<'w>(w: &'w str, suf: &str) -> Option<&'w str> {
+    let (b, s) = (w.as_bytes(), suf.as_bytes());
+    if b.len() >= s.len() && bytes_eq(&b[b.len() - s.len()..], s) {
+        // `suf` is a whole str, so the cut is on a char boundary
+        w.get(..w.len() - s.len())
+    } else {
+        None
+    }
+}
+
 /// Strip a trailing possessive (`'s`, `’s`, `'`).
 pub fn strip_possessive(w: &str) -> &str {
     for suf in ["'s", "\u{2019}s", "'S", "\u{2019}S"] {
-        if let Some(r) = w.strip_suffix(suf) {
+        if let Some(r) = strip_suffix_bytes(w, suf) {
             return r;
         }
     }
@@ -249,7 +293,7 @@ pub fn stem(w: &str) -> &str {
     for suf in [
         "ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "s", "e",
     ] {
-        if let Some(r) = w.strip_suffix(suf)
+        if let Some(r) = strip_suffix_bytes(w, suf)
             && r.len() >= 3
         {
             if suf == "s" && (r.ends_with('s') || r.ends_with('u') || r.ends_with('i')) {
@@ -265,11 +309,17 @@ pub fn stem(w: &str) -> &str {
 /// Stems equal, or one is a prefix of the other with at least 5 chars in
 /// common ("certif" ~ "certification").
 pub fn stems_match(a: &str, b: &str) -> bool {
-    if a == b {
+    if bytes_eq(a.as_bytes(), b.as_bytes()) {
         return true;
     }
     let (s, l) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    s.len() >= 5 && l.starts_with(s)
+    s.len() >= 5 && starts_with_bytes(l, s)
+}
+
+/// `w.starts_with(p)`, without a `memcmp` call (for short strings).
+#[inline]
+pub fn starts_with_bytes(w: &str, p: &str) -> bool {
+    w.len() >= p.len() && bytes_eq(&w.as_bytes()[..p.len()], p.as_bytes())
 }
 
 /// ASCII-lowercase `w` into `buf` without allocating; `None` when `w` is
@@ -285,21 +335,84 @@ pub fn lower_small<'b>(w: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
     std::str::from_utf8(&buf[..b.len()]).ok()
 }
 
-/// A set of lowercase words, built once.
-pub struct WordSet(std::collections::HashSet<&'static str>);
+/// A word of at most 16 bytes (and no NUL) as an integer that sorts as the
+/// word does (zero-padded, big-endian).
+#[inline]
+fn word_key(w: &[u8]) -> Option<u128> {
+    if w.len() > 16 || w.contains(&0) {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..w.len()].copy_from_slice(w);
+    Some(u128::from_be_bytes(b))
+}
+
+/// `word_key` for static tables.
+const fn const_word_key(w: &[u8]) -> Option<u128> {
+    if w.len() > 16 {
+        return None;
+    }
+    let mut k = 0u128;
+    let mut i = 0;
+    while i < 16 {
+        let b = if i < w.len() { w[i] } else { 0 };
+        if i < w.len() && b == 0 {
+            return None;
+        }
+        k = (k << 8) | b as u128;
+        i += 1;
+    }
+    Some(k)
+}
+
+/// A set of lowercase words, built once. Lookups compare integers (words
+/// up to 16 bytes) rather than hashing or calling `memcmp`.
+pub struct WordSet {
+    /// Sorted keys of the words of at most 16 bytes.
+    keys: Vec<u128>,
+    /// The longer words.
+    long: Vec<&'static str>,
+}
 
 impl WordSet {
     pub fn new(words: &[&'static str]) -> Self {
-        WordSet(words.iter().copied().collect())
+        let mut keys = Vec::with_capacity(words.len());
+        let mut long = Vec::new();
+        for w in words {
+            match word_key(w.as_bytes()) {
+                Some(k) => keys.push(k),
+                None => long.push(*w),
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        WordSet { keys, long }
     }
     /// `w` must already be lowercase.
     pub fn has(&self, w: &str) -> bool {
-        self.0.contains(w)
+        match word_key(w.as_bytes()) {
+            Some(k) => self.keys.binary_search(&k).is_ok(),
+            None => self.long.contains(&w),
+        }
     }
 }
 
+/// `STOPWORDS` as `word_key`s (the list is sorted, so the keys are too).
+static STOP_KEYS: [u128; STOPWORDS.len()] = {
+    let mut k = [0u128; STOPWORDS.len()];
+    let mut i = 0;
+    while i < STOPWORDS.len() {
+        k[i] = match const_word_key(STOPWORDS[i].as_bytes()) {
+            Some(x) => x,
+            None => panic!("stopwords are at most 16 bytes"),
+        };
+        i += 1;
+    }
+    k
+};
+
 pub fn is_stopword(w: &str) -> bool {
-    STOPWORDS.binary_search(&w).is_ok()
+    word_key(w.as_bytes()).is_some_and(|k| STOP_KEYS.binary_search(&k).is_ok())
 }
 
 /// Function words and very common verbs/adverbs (lowercase, sorted).
@@ -328,6 +441,19 @@ pub fn month_of(w: &str) -> Option<u8> {
     if w.len() < 3 || w.len() > 9 || !w.is_ascii() {
         return None;
     }
+    let mut lw = [0u8; 9];
+    for (d, s) in lw.iter_mut().zip(w.as_bytes()) {
+        *d = s.to_ascii_lowercase();
+    }
+    let key = word_key(&lw[..w.len()])?;
+    MONTHS
+        .binary_search_by_key(&key, |&(k, _)| k)
+        .ok()
+        .map(|i| MONTHS[i].1)
+}
+
+/// Month names and abbreviations (and "sept") as sorted `(word_key, month)`.
+static MONTHS: LazyLock<Vec<(u128, u8)>> = LazyLock::new(|| {
     const M: [(&str, &str); 12] = [
         ("january", "jan"),
         ("february", "feb"),
@@ -342,16 +468,17 @@ pub fn month_of(w: &str) -> Option<u8> {
         ("november", "nov"),
         ("december", "dec"),
     ];
+    let mut v: Vec<(u128, u8)> = Vec::new();
     for (i, (full, abbr)) in M.iter().enumerate() {
-        if w.eq_ignore_ascii_case(full)
-            || w.eq_ignore_ascii_case(abbr)
-            || (i == 8 && w.eq_ignore_ascii_case("sept"))
-        {
-            return Some(i as u8 + 1);
+        for w in [*full, *abbr] {
+            v.extend(word_key(w.as_bytes()).map(|k| (k, i as u8 + 1)));
         }
     }
-    None
-}
+    v.extend(word_key(b"sept").map(|k| (k, 9)));
+    v.sort_by_key(|&(k, _)| k);
+    v.dedup_by_key(|&mut (k, _)| k);
+    v
+});
 
 pub fn is_weekday(w: &str) -> bool {
     const D: &[&str] = &[
@@ -378,7 +505,32 @@ pub fn number_word(w: &str) -> Option<f64> {
     {
         return None;
     }
-    const W: &[(&str, f64)] = &[
+    if w.as_bytes().contains(&b'-') {
+        let (a, b) = w.split_once('-')?;
+        let (x, y) = (number_word(a)?, number_word(b)?);
+        if x >= 20.0 && y < 10.0 {
+            return Some(x + y);
+        }
+        return None;
+    }
+    // the longest number word is "seventeen"
+    if w.len() > 9 || !w.is_ascii() {
+        return None;
+    }
+    let mut lw = [0u8; 9];
+    for (d, s) in lw.iter_mut().zip(w.as_bytes()) {
+        *d = s.to_ascii_lowercase();
+    }
+    let key = word_key(&lw[..w.len()])?;
+    NUMBER_WORDS
+        .binary_search_by_key(&key, |&(k, _)| k)
+        .ok()
+        .map(|i| NUMBER_WORDS[i].1)
+}
+
+/// The cardinal number words as sorted `(word_key, value)` pairs.
+static NUMBER_WORDS: LazyLock<Vec<(u128, f64)>> = LazyLock::new(|| {
+    const W: [(&str, f64); 30] = [
         ("zero", 0.0),
         ("one", 1.0),
         ("two", 2.0),
@@ -410,17 +562,13 @@ pub fn number_word(w: &str) -> Option<f64> {
         ("hundred", 100.0),
         ("dozen", 12.0),
     ];
-    if let Some((a, b)) = w.split_once('-') {
-        let (x, y) = (number_word(a)?, number_word(b)?);
-        if x >= 20.0 && y < 10.0 {
-            return Some(x + y);
-        }
-        return None;
-    }
-    W.iter()
-        .find(|(k, _)| w.eq_ignore_ascii_case(k))
-        .map(|&(_, v)| v)
-}
+    let mut v: Vec<(u128, f64)> = W
+        .iter()
+        .filter_map(|&(w, x)| Some((word_key(w.as_bytes())?, x)))
+        .collect();
+    v.sort_by_key(|&(k, _)| k);
+    v
+});
 
 /// Snap a byte range outward to char boundaries of `s` and clamp it.
 pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
@@ -437,6 +585,77 @@ pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn word_sets_are_exact_membership() {
+        for w in STOPWORDS {
+            assert!(is_stopword(w), "{w}");
+        }
+        for w in [
+            "",
+            "ab",
+            "abouts",
+            "The",
+            "yourselves",
+            "a\0",
+            "you\u{2019}",
+            "zzzzzzzzz",
+        ] {
+            assert_eq!(is_stopword(w), STOPWORDS.contains(&w), "{w:?}");
+        }
+        let words = [
+            "a",
+            "ab",
+            "abc",
+            "congratulations",
+            "a-very-long-word-indeed",
+        ];
+        let set = WordSet::new(&words);
+        for w in words {
+            assert!(set.has(w));
+        }
+        for w in [
+            "",
+            "b",
+            "abcd",
+            "congratulation",
+            "a-very-long-word-indeed!",
+            "a\0",
+        ] {
+            assert!(!set.has(w), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn months() {
+        assert_eq!(month_of("May"), Some(5));
+        assert_eq!(month_of("SEPT."), Some(9));
+        assert_eq!(month_of("Sep"), Some(9));
+        assert_eq!(month_of("september"), Some(9));
+        assert_eq!(month_of("Mayo"), None);
+        assert_eq!(month_of("de"), None);
+        assert_eq!(month_of("m\u{e4}r"), None);
+        for (i, m) in [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert_eq!(month_of(m), Some(i as u8 + 1));
+        }
+    }
+
+    #[test]
+    fn number_words() {
+        assert_eq!(number_word("Seventeen"), Some(17.0));
+        assert_eq!(number_word("twenty-one"), Some(21.0));
+        assert_eq!(number_word("one-two"), None);
+        assert_eq!(number_word("dozen"), Some(12.0));
+        assert_eq!(number_word("seventeens"), None);
+        assert_eq!(number_word("th\u{e9}"), None);
+        assert_eq!(number_word("note"), None);
+    }
+
     use super::*;
 
     #[test]
