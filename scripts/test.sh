@@ -9,10 +9,12 @@ log() { printf '\n== %s\n' "$*"; }
 # Python client tests: grpcio and friends in a local virtualenv.
 log "python test dependencies"
 PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
+# (Re)create the venv when missing or unusable (e.g. the checkout moved).
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  rm -rf .venv
   "$PY" -m venv .venv
 fi
-.venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
 # The console's browser test drives Debian's Chromium (never a downloaded one).
 log "chromium for the console browser test"
