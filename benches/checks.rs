@@ -41,6 +41,16 @@ fn one_prepared(p: &Prepared<'_>, draft: &DraftText) -> Vec<Finding> {
 }
 
 #[inline(never)]
+fn one_prepare<'a>(
+    p: &'a Pipeline,
+    b: &'a AccountBrief,
+    proofs: &'a [ProofFact],
+    comps: &'a [String],
+) -> Prepared<'a> {
+    p.prepare(b, proofs, comps)
+}
+
+#[inline(never)]
 fn one_check(chk: &dyn Check, input: &CheckInput<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     chk.check(input, &mut out);
@@ -123,6 +133,10 @@ fn bench(c: &mut Criterion) {
     };
     c.bench_function("pipeline_email_150_words", |bch| {
         bch.iter(|| black_box(one_pipeline(&pipeline, black_box(&input))))
+    });
+    // Building the brief's facts table alone.
+    c.bench_function("prepare_facts", |bch| {
+        bch.iter(|| black_box(one_prepare(&pipeline, black_box(&b), &proofs, &comps)))
     });
     // The brief's facts table built once, as for several channels of one brief.
     let prepared = pipeline.prepare(&b, &proofs, &comps);
