@@ -146,14 +146,17 @@ fn season(w: &str) -> Option<u8> {
     if !(4..=6).contains(&w.len()) {
         return None;
     }
-    let mut buf = [0u8; 32];
-    Some(match lower_small(w, &mut buf)? {
-        "spring" => 1,
-        "summer" => 2,
-        "autumn" | "fall" => 3,
-        "winter" => 4,
-        _ => return None,
-    })
+    const SEASONS: [(&str, u8); 5] = [
+        ("spring", 1),
+        ("summer", 2),
+        ("autumn", 3),
+        ("fall", 3),
+        ("winter", 4),
+    ];
+    SEASONS
+        .iter()
+        .find(|(n, _)| n.len() == w.len() && n.eq_ignore_ascii_case(w))
+        .map(|&(_, v)| v)
 }
 
 /// Parse "4,000" / "1.2" / "45" (whole token must be numeric).
@@ -573,7 +576,8 @@ pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
             q = digit_quantity(s, toks, i, &used);
         } else if let Some(v) = number_word(w) {
             q = word_quantity(s, toks, i, v);
-        } else if let Some((a, b)) = w.split_once('-')
+        } else if let Some(h) = w.bytes().position(|c| c == b'-')
+            && let (a, b) = (&w[..h], &w[h + 1..])
             && let Some(v) = number_word(a)
             && let Some(u) = time_unit(b)
         {

@@ -4,7 +4,6 @@
 //! Everything here is allocation-light and never panics on arbitrary UTF-8:
 //! every offset produced lies on a char boundary of the input.
 
-use std::sync::LazyLock;
 
 /// One token of a text, as byte offsets into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -437,48 +436,34 @@ pub const STOPWORDS: &[&str] = &[
 
 /// Month number for a month name or abbreviation (case-insensitive).
 pub fn month_of(w: &str) -> Option<u8> {
-    let w = w.trim_end_matches('.');
-    if w.len() < 3 || w.len() > 9 || !w.is_ascii() {
+    let b = w.as_bytes();
+    let mut n = b.len();
+    while n > 0 && b[n - 1] == b'.' {
+        n -= 1;
+    }
+    if !(3..=9).contains(&n) || !b[..n].is_ascii() {
         return None;
     }
     let mut lw = [0u8; 9];
-    for (d, s) in lw.iter_mut().zip(w.as_bytes()) {
+    for (d, s) in lw.iter_mut().zip(&b[..n]) {
         *d = s.to_ascii_lowercase();
     }
-    let key = word_key(&lw[..w.len()])?;
-    MONTHS
-        .binary_search_by_key(&key, |&(k, _)| k)
-        .ok()
-        .map(|i| MONTHS[i].1)
+    Some(match &lw[..n] {
+        b"january" | b"jan" => 1,
+        b"february" | b"feb" => 2,
+        b"march" | b"mar" => 3,
+        b"april" | b"apr" => 4,
+        b"may" => 5,
+        b"june" | b"jun" => 6,
+        b"july" | b"jul" => 7,
+        b"august" | b"aug" => 8,
+        b"september" | b"sep" | b"sept" => 9,
+        b"october" | b"oct" => 10,
+        b"november" | b"nov" => 11,
+        b"december" | b"dec" => 12,
+        _ => return None,
+    })
 }
-
-/// Month names and abbreviations (and "sept") as sorted `(word_key, month)`.
-static MONTHS: LazyLock<Vec<(u128, u8)>> = LazyLock::new(|| {
-    const M: [(&str, &str); 12] = [
-        ("january", "jan"),
-        ("february", "feb"),
-        ("march", "mar"),
-        ("april", "apr"),
-        ("may", "may"),
-        ("june", "jun"),
-        ("july", "jul"),
-        ("august", "aug"),
-        ("september", "sep"),
-        ("october", "oct"),
-        ("november", "nov"),
-        ("december", "dec"),
-    ];
-    let mut v: Vec<(u128, u8)> = Vec::new();
-    for (i, (full, abbr)) in M.iter().enumerate() {
-        for w in [*full, *abbr] {
-            v.extend(word_key(w.as_bytes()).map(|k| (k, i as u8 + 1)));
-        }
-    }
-    v.extend(word_key(b"sept").map(|k| (k, 9)));
-    v.sort_by_key(|&(k, _)| k);
-    v.dedup_by_key(|&mut (k, _)| k);
-    v
-});
 
 pub fn is_weekday(w: &str) -> bool {
     const D: &[&str] = &[
@@ -521,54 +506,39 @@ pub fn number_word(w: &str) -> Option<f64> {
     for (d, s) in lw.iter_mut().zip(w.as_bytes()) {
         *d = s.to_ascii_lowercase();
     }
-    let key = word_key(&lw[..w.len()])?;
-    NUMBER_WORDS
-        .binary_search_by_key(&key, |&(k, _)| k)
-        .ok()
-        .map(|i| NUMBER_WORDS[i].1)
+    Some(match &lw[..w.len()] {
+        b"zero" => 0.0,
+        b"one" => 1.0,
+        b"two" => 2.0,
+        b"three" => 3.0,
+        b"four" => 4.0,
+        b"five" => 5.0,
+        b"six" => 6.0,
+        b"seven" => 7.0,
+        b"eight" => 8.0,
+        b"nine" => 9.0,
+        b"ten" => 10.0,
+        b"eleven" => 11.0,
+        b"twelve" | b"dozen" => 12.0,
+        b"thirteen" => 13.0,
+        b"fourteen" => 14.0,
+        b"fifteen" => 15.0,
+        b"sixteen" => 16.0,
+        b"seventeen" => 17.0,
+        b"eighteen" => 18.0,
+        b"nineteen" => 19.0,
+        b"twenty" => 20.0,
+        b"thirty" => 30.0,
+        b"forty" => 40.0,
+        b"fifty" => 50.0,
+        b"sixty" => 60.0,
+        b"seventy" => 70.0,
+        b"eighty" => 80.0,
+        b"ninety" => 90.0,
+        b"hundred" => 100.0,
+        _ => return None,
+    })
 }
-
-/// The cardinal number words as sorted `(word_key, value)` pairs.
-static NUMBER_WORDS: LazyLock<Vec<(u128, f64)>> = LazyLock::new(|| {
-    const W: [(&str, f64); 30] = [
-        ("zero", 0.0),
-        ("one", 1.0),
-        ("two", 2.0),
-        ("three", 3.0),
-        ("four", 4.0),
-        ("five", 5.0),
-        ("six", 6.0),
-        ("seven", 7.0),
-        ("eight", 8.0),
-        ("nine", 9.0),
-        ("ten", 10.0),
-        ("eleven", 11.0),
-        ("twelve", 12.0),
-        ("thirteen", 13.0),
-        ("fourteen", 14.0),
-        ("fifteen", 15.0),
-        ("sixteen", 16.0),
-        ("seventeen", 17.0),
-        ("eighteen", 18.0),
-        ("nineteen", 19.0),
-        ("twenty", 20.0),
-        ("thirty", 30.0),
-        ("forty", 40.0),
-        ("fifty", 50.0),
-        ("sixty", 60.0),
-        ("seventy", 70.0),
-        ("eighty", 80.0),
-        ("ninety", 90.0),
-        ("hundred", 100.0),
-        ("dozen", 12.0),
-    ];
-    let mut v: Vec<(u128, f64)> = W
-        .iter()
-        .filter_map(|&(w, x)| Some((word_key(w.as_bytes())?, x)))
-        .collect();
-    v.sort_by_key(|&(k, _)| k);
-    v
-});
 
 /// Snap a byte range outward to char boundaries of `s` and clamp it.
 pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
@@ -585,6 +555,58 @@ pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn month_and_number_word_tables() {
+        let months = [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ];
+        for (i, m) in months.iter().enumerate() {
+            let n = Some(i as u8 + 1);
+            assert_eq!(month_of(m), n, "{m}");
+            assert_eq!(month_of(&m.to_ascii_uppercase()), n, "{m}");
+            assert_eq!(month_of(&format!("{}.", &m[..3])), n, "{m}");
+        }
+        assert_eq!(month_of("Sept."), Some(9));
+        for w in ["ju", "mayo", "janu", "decembers", "m\u{e4}r", "", "..."] {
+            assert_eq!(month_of(w), None, "{w}");
+        }
+        let words = [
+            ("zero", 0.0),
+            ("Eleven", 11.0),
+            ("seventeen", 17.0),
+            ("NINETY", 90.0),
+            ("hundred", 100.0),
+            ("dozen", 12.0),
+            ("twenty-one", 21.0),
+            ("forty-five", 45.0),
+        ];
+        for (w, v) in words {
+            assert_eq!(number_word(w), Some(v), "{w}");
+        }
+        for w in [
+            "on",
+            "tens",
+            "five-twenty",
+            "one-two",
+            "someone",
+            "often",
+            "nine-",
+        ] {
+            assert_eq!(number_word(w), None, "{w}");
+        }
+    }
 
     #[test]
     fn word_sets_are_exact_membership() {
