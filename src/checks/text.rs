@@ -4,7 +4,6 @@
 //! Everything here is allocation-light and never panics on arbitrary UTF-8:
 //! every offset produced lies on a char boundary of the input.
 
-
 /// One token of a text, as byte offsets into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tok {
@@ -41,31 +40,55 @@ pub fn tokenize(s: &str) -> Vec<Tok> {
     out
 }
 
+/// The char at byte `i` of `s` (a char boundary below `s.len()`), without
+/// decoding when it is ASCII.
+#[inline]
+fn char_at(s: &str, i: usize) -> char {
+    let b = s.as_bytes()[i];
+    if b < 0x80 {
+        char::from(b)
+    } else {
+        s[i..].chars().next().unwrap_or('\u{fffd}')
+    }
+}
+
 pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
     out.clear();
     let b = s.as_bytes();
-    let mut it = s.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
+    let mut i = 0;
+    while i < b.len() {
+        let c = char_at(s, i);
         if c == '\n' {
             out.push(Tok {
                 start: i,
                 end: i + 1,
                 kind: TokKind::Newline,
             });
+            i += 1;
             continue;
         }
         if c.is_whitespace() {
+            i += c.len_utf8();
             continue;
         }
         if c.is_alphanumeric() {
             let start = i;
             let mut end = i + c.len_utf8();
             let mut prev = c;
-            while let Some(&(j, d)) = it.peek() {
+            let mut j = end;
+            while j < b.len() {
+                // ASCII letters and digits: no decoding
+                if b[j].is_ascii_alphanumeric() {
+                    prev = char::from(b[j]);
+                    j += 1;
+                    end = j;
+                    continue;
+                }
+                let d = char_at(s, j);
                 if d.is_alphanumeric() {
                     end = j + d.len_utf8();
                     prev = d;
-                    it.next();
+                    j = end;
                     continue;
                 }
                 // A joiner is kept only when an alphanumeric follows it.
@@ -89,7 +112,7 @@ pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
                     _ => false,
                 };
                 if joins {
-                    it.next();
+                    j += d.len_utf8();
                     continue;
                 }
                 break;
@@ -99,6 +122,7 @@ pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
                 end,
                 kind: TokKind::Word,
             });
+            i = j;
             continue;
         }
         out.push(Tok {
@@ -106,6 +130,7 @@ pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
             end: i + c.len_utf8(),
             kind: TokKind::Punct,
         });
+        i += c.len_utf8();
     }
 }
 
@@ -555,6 +580,109 @@ pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+
+    /// The tokenizer as it was before the ASCII fast path.
+    fn tokenize_into_ref(s: &str, out: &mut Vec<Tok>) {
+        out.clear();
+        let b = s.as_bytes();
+        let mut it = s.char_indices().peekable();
+        while let Some((i, c)) = it.next() {
+            if c == '\n' {
+                out.push(Tok {
+                    start: i,
+                    end: i + 1,
+                    kind: TokKind::Newline,
+                });
+                continue;
+            }
+            if c.is_whitespace() {
+                continue;
+            }
+            if c.is_alphanumeric() {
+                let start = i;
+                let mut end = i + c.len_utf8();
+                let mut prev = c;
+                while let Some(&(j, d)) = it.peek() {
+                    if d.is_alphanumeric() {
+                        end = j + d.len_utf8();
+                        prev = d;
+                        it.next();
+                        continue;
+                    }
+                    // A joiner is kept only when an alphanumeric follows it.
+                    let next = s[j + d.len_utf8()..].chars().next();
+                    let joins = match (d, next) {
+                        ('-', Some(n)) => n.is_alphanumeric() && prev.is_alphanumeric(),
+                        (a, Some(n)) if is_apos(a) => n.is_alphabetic() && prev.is_alphabetic(),
+                        ('.' | ',', Some(n)) => {
+                            prev.is_ascii_digit()
+                            && n.is_ascii_digit()
+                            // "1,2,3" lists: a thousands comma is followed by 3 digits
+                            && (d == '.' || {
+                                let rest = &b[j + 1..];
+                                rest.len() >= 3
+                                    && rest[..3].iter().all(u8::is_ascii_digit)
+                                    && rest.get(3).is_none_or(|x| !x.is_ascii_digit())
+                            })
+                        }
+                        ('/' | ':', Some(n)) => prev.is_ascii_digit() && n.is_ascii_digit(),
+                        ('&', Some(n)) => prev.is_uppercase() && n.is_uppercase(),
+                        _ => false,
+                    };
+                    if joins {
+                        it.next();
+                        continue;
+                    }
+                    break;
+                }
+                out.push(Tok {
+                    start,
+                    end,
+                    kind: TokKind::Word,
+                });
+                continue;
+            }
+            out.push(Tok {
+                start: i,
+                end: i + c.len_utf8(),
+                kind: TokKind::Punct,
+            });
+        }
+    }
+
+    #[test]
+    fn tokenizer_matches_reference() {
+        let mut cases: Vec<String> = [
+            "Hi Dana,\n\nThanks for joining on 12 November. Litware Health moved 1.2 million records",
+            "a 10-week, $2.4M round; 1,2,3 and 1,234 and 1,2345 and 3.5% 12/11/2026 10:30 AT&T R&D",
+            "O'Brien's team \u{2019}s don't it\u{2019}s caf\u{e9} na\u{ef}ve \u{4e2d}\u{6587} \u{e9}t\u{e9}-2026",
+            "-x- -- 'a' a- -a a-b-c 5- -5 a--b A&b a&B 5.a a.5 5,a ,5 5/ /5 \u{2022} item\r\n\tend",
+            "",
+            "\u{1f600}x\u{1f600} \u{a0}nbsp\u{2003}em",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // every short string over a small alphabet of tricky characters
+        let alpha = [
+            'a', 'Z', '5', '-', '\'', '\u{2019}', '.', ',', '/', ':', '&', ' ', '\n', '\u{e9}',
+        ];
+        for x in alpha {
+            for y in alpha {
+                for z in alpha {
+                    for w in alpha {
+                        cases.push([x, y, z, w].iter().collect());
+                    }
+                }
+            }
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for c in &cases {
+            tokenize_into(c, &mut a);
+            tokenize_into_ref(c, &mut b);
+            assert_eq!(a, b, "{c:?}");
+        }
+    }
 
     #[test]
     fn month_and_number_word_tables() {
