@@ -6,7 +6,7 @@
 //! --toggle-collect='*one_pipeline*'` (etc.) over `--bench --profile-time 6
 //! <name>`, total Ir / calls of the wrapper):
 //!
-//! | bench                      | 856d7ee (main)    | now              |
+//! | bench                      | 856d7ee (main)    | 72c63b7          |
 //! |----------------------------|-------------------|------------------|
 //! | `pipeline_email_150_words` | 87.3 µs, 1,000k   | 56.2 µs, 719k    |
 //! | `prepared_email_150_words` | -                 | 39.7 µs, 491k    |
@@ -14,9 +14,23 @@
 //! | `check_red_line`           | 19.3 µs, 138k     | 6.0 µs, 87k      |
 //! | `check_tone`               | 14.7 µs, 178k     | 10.8 µs, 164k    |
 //!
+//! Branch perf2 (facts table), instructions only, callgrind as above with
+//! `--profile-time 2`; both columns re-measured on 2026-12-04 with the same
+//! toolchain (72c63b7 reads higher here than in the table above):
+//!
+//! | bench                      | 72c63b7 | perf2 |
+//! |----------------------------|---------|-------|
+//! | `prepare_facts`            | 143k    | 106k  |
+//! | `pipeline_email_150_words` | 757k    | 664k  |
+//! | `prepared_email_150_words` | 518k    | 466k  |
+//!
+//! `prepare_facts` is `Pipeline::prepare` alone (`one_prepare`): number and
+//! month words by byte match, fact paths rendered only when cited, token
+//! flags on the stack and a tokenizer that does not decode ASCII.
+//!
 //! `prepared_email_150_words` builds the brief's facts table once
 //! (`Pipeline::prepare`); `pipeline_email_150_words` builds it on every
-//! call (~230k instructions). Where the rest goes (prepared): grounding
+//! call. Where the rest goes (prepared, 72c63b7): grounding
 //! ~380k (claim extraction `facts::extract` ~85k, name classification,
 //! the certification/award/hedge regexes), part views ~50k (masking,
 //! sentences), the rule `RegexSet` pass ~33k, tokenizing ~30k, tone ~50k.
@@ -38,6 +52,16 @@ fn one_pipeline(p: &Pipeline, input: &CheckInput<'_>) -> Vec<Finding> {
 #[inline(never)]
 fn one_prepared(p: &Prepared<'_>, draft: &DraftText) -> Vec<Finding> {
     p.run(Channel::Email, draft)
+}
+
+#[inline(never)]
+fn one_prepare<'a>(
+    p: &'a Pipeline,
+    b: &'a AccountBrief,
+    proofs: &'a [ProofFact],
+    comps: &'a [String],
+) -> Prepared<'a> {
+    p.prepare(b, proofs, comps)
 }
 
 #[inline(never)]
@@ -123,6 +147,10 @@ fn bench(c: &mut Criterion) {
     };
     c.bench_function("pipeline_email_150_words", |bch| {
         bch.iter(|| black_box(one_pipeline(&pipeline, black_box(&input))))
+    });
+    // Building the brief's facts table alone.
+    c.bench_function("prepare_facts", |bch| {
+        bch.iter(|| black_box(one_prepare(&pipeline, black_box(&b), &proofs, &comps)))
     });
     // The brief's facts table built once, as for several channels of one brief.
     let prepared = pipeline.prepare(&b, &proofs, &comps);

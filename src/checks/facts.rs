@@ -146,14 +146,17 @@ fn season(w: &str) -> Option<u8> {
     if !(4..=6).contains(&w.len()) {
         return None;
     }
-    let mut buf = [0u8; 32];
-    Some(match lower_small(w, &mut buf)? {
-        "spring" => 1,
-        "summer" => 2,
-        "autumn" | "fall" => 3,
-        "winter" => 4,
-        _ => return None,
-    })
+    const SEASONS: [(&str, u8); 5] = [
+        ("spring", 1),
+        ("summer", 2),
+        ("autumn", 3),
+        ("fall", 3),
+        ("winter", 4),
+    ];
+    SEASONS
+        .iter()
+        .find(|(n, _)| n.len() == w.len() && n.eq_ignore_ascii_case(w))
+        .map(|&(_, v)| v)
 }
 
 /// Parse "4,000" / "1.2" / "45" (whole token must be numeric).
@@ -393,8 +396,16 @@ fn is_capitalized(w: &str) -> bool {
 pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
     let mut qs = Vec::new();
     let mut ds = Vec::new();
-    let mut used = vec![false; toks.len()];
     let n = toks.len();
+    // facts and most sentences are short: keep the flags on the stack
+    let mut used_buf = [false; 64];
+    let mut used_heap = Vec::new();
+    let used: &mut [bool] = if n <= used_buf.len() {
+        &mut used_buf[..n]
+    } else {
+        used_heap.resize(n, false);
+        &mut used_heap
+    };
 
     // Pass 1: dates.
     let mut i = 0;
@@ -570,10 +581,11 @@ pub fn extract(s: &str, toks: &[Tok]) -> (Vec<Quantity>, Vec<DateMention>) {
         let first = w.as_bytes()[0];
         let mut q: Option<Quantity> = None;
         if first.is_ascii_digit() {
-            q = digit_quantity(s, toks, i, &used);
+            q = digit_quantity(s, toks, i, used);
         } else if let Some(v) = number_word(w) {
             q = word_quantity(s, toks, i, v);
-        } else if let Some((a, b)) = w.split_once('-')
+        } else if let Some(h) = w.bytes().position(|c| c == b'-')
+            && let (a, b) = (&w[..h], &w[h + 1..])
             && let Some(v) = number_word(a)
             && let Some(u) = time_unit(b)
         {
@@ -721,7 +733,14 @@ fn digit_quantity(s: &str, toks: &[Tok], i: usize, used: &[bool]) -> Option<Quan
         } else if matches!(rest_l.as_str(), "st" | "nd" | "rd" | "th") {
             return None; // ordinal
         } else if let Some(u) = rest_l.strip_prefix('-') {
-            let u = u.trim_end_matches("-long").trim_end_matches("-plus");
+            // as `trim_end_matches("-long").trim_end_matches("-plus")`
+            let mut u = u;
+            while let Some(r) = u.strip_suffix("-long") {
+                u = r;
+            }
+            while let Some(r) = u.strip_suffix("-plus") {
+                u = r;
+            }
             if let Some(tu) = time_unit(u) {
                 kind = QKind::Duration(tu);
                 courtesy = matches!(tu, TimeUnit::Minute | TimeUnit::Second);

@@ -1622,11 +1622,32 @@ fn find_names(
     out
 }
 
+/// Where a fact comes from: "brief.trigger.summary", "proofs[pp-x]", ...
+/// (rendered only when a finding cites it).
+#[derive(Debug, Clone)]
+enum FactPath {
+    /// "brief.industry"
+    Field(&'static str),
+    /// "brief.intent_topics[2]", "brief.known_initiatives[0].text"
+    Item(&'static str, usize, &'static str),
+    /// "proofs[pp-x]", "proofs[pp-x].source"
+    Proof(String, &'static str),
+}
+
+impl std::fmt::Display for FactPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FactPath::Field(p) => f.write_str(p),
+            FactPath::Item(p, i, rest) => write!(f, "{p}[{i}]{rest}"),
+            FactPath::Proof(id, rest) => write!(f, "proofs[{id}]{rest}"),
+        }
+    }
+}
+
 /// One row of the facts table.
 #[derive(Debug, Clone)]
 struct Fact {
-    /// "brief.trigger.summary", "proofs[pp-x]", ...
-    path: String,
+    path: FactPath,
     text: String,
     lower: String,
     /// Word stems without the sender's own company/product words; computed
@@ -1729,68 +1750,103 @@ impl FactTable {
                 .collect(),
             cert_norms: std::sync::OnceLock::new(),
         };
-        let add = |t: &mut FactTable, path: String, text: &str, is_proof: bool| {
+        let add = |t: &mut FactTable, path: FactPath, text: &str, is_proof: bool| {
             if text.trim().is_empty() {
                 return;
             }
             t.add_fact(path, text, is_proof);
         };
-        add(&mut t, "brief.account_name".into(), &b.account_name, false);
-        add(&mut t, "brief.industry".into(), &b.industry, false);
-        add(&mut t, "brief.region".into(), &b.region, false);
-        add(&mut t, "brief.persona".into(), &b.persona, false);
         add(
             &mut t,
-            "brief.trigger.kind".into(),
+            FactPath::Field("brief.account_name"),
+            &b.account_name,
+            false,
+        );
+        add(
+            &mut t,
+            FactPath::Field("brief.industry"),
+            &b.industry,
+            false,
+        );
+        add(&mut t, FactPath::Field("brief.region"), &b.region, false);
+        add(&mut t, FactPath::Field("brief.persona"), &b.persona, false);
+        add(
+            &mut t,
+            FactPath::Field("brief.trigger.kind"),
             &b.trigger.kind.replace('_', " "),
             false,
         );
         add(
             &mut t,
-            "brief.trigger.summary".into(),
+            FactPath::Field("brief.trigger.summary"),
             &b.trigger.summary,
             false,
         );
         add(
             &mut t,
-            "brief.trigger.occurred_on".into(),
+            FactPath::Field("brief.trigger.occurred_on"),
             &b.trigger.occurred_on,
             false,
         );
         for (i, x) in b.known_initiatives.iter().enumerate() {
             add(
                 &mut t,
-                format!("brief.known_initiatives[{i}].text"),
+                FactPath::Item("brief.known_initiatives", i, ".text"),
                 &x.text,
                 false,
             );
             add(
                 &mut t,
-                format!("brief.known_initiatives[{i}].observed_on"),
+                FactPath::Item("brief.known_initiatives", i, ".observed_on"),
                 &x.observed_on,
                 false,
             );
         }
         for (i, x) in b.intent_topics.iter().enumerate() {
-            add(&mut t, format!("brief.intent_topics[{i}]"), x, false);
+            add(
+                &mut t,
+                FactPath::Item("brief.intent_topics", i, ""),
+                x,
+                false,
+            );
         }
         for (i, x) in b.recent_engagement.iter().enumerate() {
-            add(&mut t, format!("brief.recent_engagement[{i}]"), x, false);
+            add(
+                &mut t,
+                FactPath::Item("brief.recent_engagement", i, ""),
+                x,
+                false,
+            );
         }
         for (i, x) in b.cta_offers.iter().enumerate() {
-            add(&mut t, format!("brief.cta_offers[{i}]"), x, false);
+            add(&mut t, FactPath::Item("brief.cta_offers", i, ""), x, false);
         }
-        add(&mut t, "brief.sender.name".into(), &b.sender.name, false);
-        add(&mut t, "brief.sender.title".into(), &b.sender.title, false);
         add(
             &mut t,
-            "brief.sender.company".into(),
+            FactPath::Field("brief.sender.name"),
+            &b.sender.name,
+            false,
+        );
+        add(
+            &mut t,
+            FactPath::Field("brief.sender.title"),
+            &b.sender.title,
+            false,
+        );
+        add(
+            &mut t,
+            FactPath::Field("brief.sender.company"),
             &b.sender.company,
             false,
         );
         for p in proofs {
-            add(&mut t, format!("proofs[{}]", p.id), &p.text, true);
-            add(&mut t, format!("proofs[{}].source", p.id), &p.source, true);
+            add(&mut t, FactPath::Proof(p.id.clone(), ""), &p.text, true);
+            add(
+                &mut t,
+                FactPath::Proof(p.id.clone(), ".source"),
+                &p.source,
+                true,
+            );
         }
         // products: capitalised words right after the sender company
         let products = t.products_in(t.facts.iter().map(|f| (f.lower.as_str(), f.text.as_str())));
@@ -1852,7 +1908,7 @@ impl FactTable {
             .get_or_init(|| self.facts.iter().map(|f| norm_cert(&f.lower)).collect())
     }
 
-    fn add_fact(&mut self, path: String, text: &str, is_proof: bool) {
+    fn add_fact(&mut self, path: FactPath, text: &str, is_proof: bool) {
         let toks = tokenize(text);
         let (quantities, mut dates) = extract(text, &toks);
         if let Some(d) = iso_date(text) {

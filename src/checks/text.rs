@@ -4,8 +4,6 @@
 //! Everything here is allocation-light and never panics on arbitrary UTF-8:
 //! every offset produced lies on a char boundary of the input.
 
-use std::sync::LazyLock;
-
 /// One token of a text, as byte offsets into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tok {
@@ -42,31 +40,55 @@ pub fn tokenize(s: &str) -> Vec<Tok> {
     out
 }
 
+/// The char at byte `i` of `s` (a char boundary below `s.len()`), without
+/// decoding when it is ASCII.
+#[inline]
+fn char_at(s: &str, i: usize) -> char {
+    let b = s.as_bytes()[i];
+    if b < 0x80 {
+        char::from(b)
+    } else {
+        s[i..].chars().next().unwrap_or('\u{fffd}')
+    }
+}
+
 pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
     out.clear();
     let b = s.as_bytes();
-    let mut it = s.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
+    let mut i = 0;
+    while i < b.len() {
+        let c = char_at(s, i);
         if c == '\n' {
             out.push(Tok {
                 start: i,
                 end: i + 1,
                 kind: TokKind::Newline,
             });
+            i += 1;
             continue;
         }
         if c.is_whitespace() {
+            i += c.len_utf8();
             continue;
         }
         if c.is_alphanumeric() {
             let start = i;
             let mut end = i + c.len_utf8();
             let mut prev = c;
-            while let Some(&(j, d)) = it.peek() {
+            let mut j = end;
+            while j < b.len() {
+                // ASCII letters and digits: no decoding
+                if b[j].is_ascii_alphanumeric() {
+                    prev = char::from(b[j]);
+                    j += 1;
+                    end = j;
+                    continue;
+                }
+                let d = char_at(s, j);
                 if d.is_alphanumeric() {
                     end = j + d.len_utf8();
                     prev = d;
-                    it.next();
+                    j = end;
                     continue;
                 }
                 // A joiner is kept only when an alphanumeric follows it.
@@ -90,7 +112,7 @@ pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
                     _ => false,
                 };
                 if joins {
-                    it.next();
+                    j += d.len_utf8();
                     continue;
                 }
                 break;
@@ -100,6 +122,7 @@ pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
                 end,
                 kind: TokKind::Word,
             });
+            i = j;
             continue;
         }
         out.push(Tok {
@@ -107,6 +130,7 @@ pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
             end: i + c.len_utf8(),
             kind: TokKind::Punct,
         });
+        i += c.len_utf8();
     }
 }
 
@@ -437,48 +461,34 @@ pub const STOPWORDS: &[&str] = &[
 
 /// Month number for a month name or abbreviation (case-insensitive).
 pub fn month_of(w: &str) -> Option<u8> {
-    let w = w.trim_end_matches('.');
-    if w.len() < 3 || w.len() > 9 || !w.is_ascii() {
+    let b = w.as_bytes();
+    let mut n = b.len();
+    while n > 0 && b[n - 1] == b'.' {
+        n -= 1;
+    }
+    if !(3..=9).contains(&n) || !b[..n].is_ascii() {
         return None;
     }
     let mut lw = [0u8; 9];
-    for (d, s) in lw.iter_mut().zip(w.as_bytes()) {
+    for (d, s) in lw.iter_mut().zip(&b[..n]) {
         *d = s.to_ascii_lowercase();
     }
-    let key = word_key(&lw[..w.len()])?;
-    MONTHS
-        .binary_search_by_key(&key, |&(k, _)| k)
-        .ok()
-        .map(|i| MONTHS[i].1)
+    Some(match &lw[..n] {
+        b"january" | b"jan" => 1,
+        b"february" | b"feb" => 2,
+        b"march" | b"mar" => 3,
+        b"april" | b"apr" => 4,
+        b"may" => 5,
+        b"june" | b"jun" => 6,
+        b"july" | b"jul" => 7,
+        b"august" | b"aug" => 8,
+        b"september" | b"sep" | b"sept" => 9,
+        b"october" | b"oct" => 10,
+        b"november" | b"nov" => 11,
+        b"december" | b"dec" => 12,
+        _ => return None,
+    })
 }
-
-/// Month names and abbreviations (and "sept") as sorted `(word_key, month)`.
-static MONTHS: LazyLock<Vec<(u128, u8)>> = LazyLock::new(|| {
-    const M: [(&str, &str); 12] = [
-        ("january", "jan"),
-        ("february", "feb"),
-        ("march", "mar"),
-        ("april", "apr"),
-        ("may", "may"),
-        ("june", "jun"),
-        ("july", "jul"),
-        ("august", "aug"),
-        ("september", "sep"),
-        ("october", "oct"),
-        ("november", "nov"),
-        ("december", "dec"),
-    ];
-    let mut v: Vec<(u128, u8)> = Vec::new();
-    for (i, (full, abbr)) in M.iter().enumerate() {
-        for w in [*full, *abbr] {
-            v.extend(word_key(w.as_bytes()).map(|k| (k, i as u8 + 1)));
-        }
-    }
-    v.extend(word_key(b"sept").map(|k| (k, 9)));
-    v.sort_by_key(|&(k, _)| k);
-    v.dedup_by_key(|&mut (k, _)| k);
-    v
-});
 
 pub fn is_weekday(w: &str) -> bool {
     const D: &[&str] = &[
@@ -521,54 +531,39 @@ pub fn number_word(w: &str) -> Option<f64> {
     for (d, s) in lw.iter_mut().zip(w.as_bytes()) {
         *d = s.to_ascii_lowercase();
     }
-    let key = word_key(&lw[..w.len()])?;
-    NUMBER_WORDS
-        .binary_search_by_key(&key, |&(k, _)| k)
-        .ok()
-        .map(|i| NUMBER_WORDS[i].1)
+    Some(match &lw[..w.len()] {
+        b"zero" => 0.0,
+        b"one" => 1.0,
+        b"two" => 2.0,
+        b"three" => 3.0,
+        b"four" => 4.0,
+        b"five" => 5.0,
+        b"six" => 6.0,
+        b"seven" => 7.0,
+        b"eight" => 8.0,
+        b"nine" => 9.0,
+        b"ten" => 10.0,
+        b"eleven" => 11.0,
+        b"twelve" | b"dozen" => 12.0,
+        b"thirteen" => 13.0,
+        b"fourteen" => 14.0,
+        b"fifteen" => 15.0,
+        b"sixteen" => 16.0,
+        b"seventeen" => 17.0,
+        b"eighteen" => 18.0,
+        b"nineteen" => 19.0,
+        b"twenty" => 20.0,
+        b"thirty" => 30.0,
+        b"forty" => 40.0,
+        b"fifty" => 50.0,
+        b"sixty" => 60.0,
+        b"seventy" => 70.0,
+        b"eighty" => 80.0,
+        b"ninety" => 90.0,
+        b"hundred" => 100.0,
+        _ => return None,
+    })
 }
-
-/// The cardinal number words as sorted `(word_key, value)` pairs.
-static NUMBER_WORDS: LazyLock<Vec<(u128, f64)>> = LazyLock::new(|| {
-    const W: [(&str, f64); 30] = [
-        ("zero", 0.0),
-        ("one", 1.0),
-        ("two", 2.0),
-        ("three", 3.0),
-        ("four", 4.0),
-        ("five", 5.0),
-        ("six", 6.0),
-        ("seven", 7.0),
-        ("eight", 8.0),
-        ("nine", 9.0),
-        ("ten", 10.0),
-        ("eleven", 11.0),
-        ("twelve", 12.0),
-        ("thirteen", 13.0),
-        ("fourteen", 14.0),
-        ("fifteen", 15.0),
-        ("sixteen", 16.0),
-        ("seventeen", 17.0),
-        ("eighteen", 18.0),
-        ("nineteen", 19.0),
-        ("twenty", 20.0),
-        ("thirty", 30.0),
-        ("forty", 40.0),
-        ("fifty", 50.0),
-        ("sixty", 60.0),
-        ("seventy", 70.0),
-        ("eighty", 80.0),
-        ("ninety", 90.0),
-        ("hundred", 100.0),
-        ("dozen", 12.0),
-    ];
-    let mut v: Vec<(u128, f64)> = W
-        .iter()
-        .filter_map(|&(w, x)| Some((word_key(w.as_bytes())?, x)))
-        .collect();
-    v.sort_by_key(|&(k, _)| k);
-    v
-});
 
 /// Snap a byte range outward to char boundaries of `s` and clamp it.
 pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
@@ -585,6 +580,161 @@ pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+
+    /// The tokenizer as it was before the ASCII fast path.
+    fn tokenize_into_ref(s: &str, out: &mut Vec<Tok>) {
+        out.clear();
+        let b = s.as_bytes();
+        let mut it = s.char_indices().peekable();
+        while let Some((i, c)) = it.next() {
+            if c == '\n' {
+                out.push(Tok {
+                    start: i,
+                    end: i + 1,
+                    kind: TokKind::Newline,
+                });
+                continue;
+            }
+            if c.is_whitespace() {
+                continue;
+            }
+            if c.is_alphanumeric() {
+                let start = i;
+                let mut end = i + c.len_utf8();
+                let mut prev = c;
+                while let Some(&(j, d)) = it.peek() {
+                    if d.is_alphanumeric() {
+                        end = j + d.len_utf8();
+                        prev = d;
+                        it.next();
+                        continue;
+                    }
+                    // A joiner is kept only when an alphanumeric follows it.
+                    let next = s[j + d.len_utf8()..].chars().next();
+                    let joins = match (d, next) {
+                        ('-', Some(n)) => n.is_alphanumeric() && prev.is_alphanumeric(),
+                        (a, Some(n)) if is_apos(a) => n.is_alphabetic() && prev.is_alphabetic(),
+                        ('.' | ',', Some(n)) => {
+                            prev.is_ascii_digit()
+                            && n.is_ascii_digit()
+                            // "1,2,3" lists: a thousands comma is followed by 3 digits
+                            && (d == '.' || {
+                                let rest = &b[j + 1..];
+                                rest.len() >= 3
+                                    && rest[..3].iter().all(u8::is_ascii_digit)
+                                    && rest.get(3).is_none_or(|x| !x.is_ascii_digit())
+                            })
+                        }
+                        ('/' | ':', Some(n)) => prev.is_ascii_digit() && n.is_ascii_digit(),
+                        ('&', Some(n)) => prev.is_uppercase() && n.is_uppercase(),
+                        _ => false,
+                    };
+                    if joins {
+                        it.next();
+                        continue;
+                    }
+                    break;
+                }
+                out.push(Tok {
+                    start,
+                    end,
+                    kind: TokKind::Word,
+                });
+                continue;
+            }
+            out.push(Tok {
+                start: i,
+                end: i + c.len_utf8(),
+                kind: TokKind::Punct,
+            });
+        }
+    }
+
+    #[test]
+    fn tokenizer_matches_reference() {
+        let mut cases: Vec<String> = [
+            "Hi Dana,\n\nThanks for joining on 12 November. Litware Health moved 1.2 million records",
+            "a 10-week, $2.4M round; 1,2,3 and 1,234 and 1,2345 and 3.5% 12/11/2026 10:30 AT&T R&D",
+            "O'Brien's team \u{2019}s don't it\u{2019}s caf\u{e9} na\u{ef}ve \u{4e2d}\u{6587} \u{e9}t\u{e9}-2026",
+            "-x- -- 'a' a- -a a-b-c 5- -5 a--b A&b a&B 5.a a.5 5,a ,5 5/ /5 \u{2022} item\r\n\tend",
+            "",
+            "\u{1f600}x\u{1f600} \u{a0}nbsp\u{2003}em",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // every short string over a small alphabet of tricky characters
+        let alpha = [
+            'a', 'Z', '5', '-', '\'', '\u{2019}', '.', ',', '/', ':', '&', ' ', '\n', '\u{e9}',
+        ];
+        for x in alpha {
+            for y in alpha {
+                for z in alpha {
+                    for w in alpha {
+                        cases.push([x, y, z, w].iter().collect());
+                    }
+                }
+            }
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for c in &cases {
+            tokenize_into(c, &mut a);
+            tokenize_into_ref(c, &mut b);
+            assert_eq!(a, b, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn month_and_number_word_tables() {
+        let months = [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ];
+        for (i, m) in months.iter().enumerate() {
+            let n = Some(i as u8 + 1);
+            assert_eq!(month_of(m), n, "{m}");
+            assert_eq!(month_of(&m.to_ascii_uppercase()), n, "{m}");
+            assert_eq!(month_of(&format!("{}.", &m[..3])), n, "{m}");
+        }
+        assert_eq!(month_of("Sept."), Some(9));
+        for w in ["ju", "mayo", "janu", "decembers", "m\u{e4}r", "", "..."] {
+            assert_eq!(month_of(w), None, "{w}");
+        }
+        let words = [
+            ("zero", 0.0),
+            ("Eleven", 11.0),
+            ("seventeen", 17.0),
+            ("NINETY", 90.0),
+            ("hundred", 100.0),
+            ("dozen", 12.0),
+            ("twenty-one", 21.0),
+            ("forty-five", 45.0),
+        ];
+        for (w, v) in words {
+            assert_eq!(number_word(w), Some(v), "{w}");
+        }
+        for w in [
+            "on",
+            "tens",
+            "five-twenty",
+            "one-two",
+            "someone",
+            "often",
+            "nine-",
+        ] {
+            assert_eq!(number_word(w), None, "{w}");
+        }
+    }
 
     #[test]
     fn word_sets_are_exact_membership() {
