@@ -91,27 +91,7 @@ pub fn tokenize_into(s: &str, out: &mut Vec<Tok>) {
                     j = end;
                     continue;
                 }
-                // A joiner is kept only when an alphanumeric follows it.
-                let next = s[j + d.len_utf8()..].chars().next();
-                let joins = match (d, next) {
-                    ('-', Some(n)) => n.is_alphanumeric() && prev.is_alphanumeric(),
-                    (a, Some(n)) if is_apos(a) => n.is_alphabetic() && prev.is_alphabetic(),
-                    ('.' | ',', Some(n)) => {
-                        prev.is_ascii_digit()
-                            && n.is_ascii_digit()
-                            // "1,2,3" lists: a thousands comma is followed by 3 digits
-                            && (d == '.' || {
-                                let rest = &b[j + 1..];
-                                rest.len() >= 3
-                                    && rest[..3].iter().all(u8::is_ascii_digit)
-                                    && rest.get(3).is_none_or(|x| !x.is_ascii_digit())
-                            })
-                    }
-                    ('/' | ':', Some(n)) => prev.is_ascii_digit() && n.is_ascii_digit(),
-                    ('&', Some(n)) => prev.is_uppercase() && n.is_uppercase(),
-                    _ => false,
-                };
-                if joins {
+                if joins_word(s, j, prev, d) {
                     j += d.len_utf8();
                     continue;
                 }
@@ -578,13 +558,41 @@ pub fn snap(s: &str, mut a: usize, mut e: usize) -> (usize, usize) {
     (a, e)
 }
 
+/// Whether `d`, at byte `j` of `s` right after a word character `prev`,
+/// joins the word with what follows: a hyphen or apostrophe between letters,
+/// a decimal point or thousands comma between digits ("1,2,3" lists are not
+/// joined: a thousands comma is followed by exactly 3 digits), `/` or `:`
+/// between digits, `&` between capitals. A joiner is kept only when an
+/// alphanumeric follows it.
+fn joins_word(s: &str, j: usize, prev: char, d: char) -> bool {
+    let Some(n) = s[j + d.len_utf8()..].chars().next() else {
+        return false;
+    };
+    match d {
+        '-' => n.is_alphanumeric() && prev.is_alphanumeric(),
+        a if is_apos(a) => n.is_alphabetic() && prev.is_alphabetic(),
+        '.' | ',' => {
+            prev.is_ascii_digit()
+                && n.is_ascii_digit()
+                && (d == '.' || {
+                    let rest = &s.as_bytes()[j + 1..];
+                    rest.len() >= 3
+                        && rest[..3].iter().all(u8::is_ascii_digit)
+                        && rest.get(3).is_none_or(|x| !x.is_ascii_digit())
+                })
+        }
+        '/' | ':' => prev.is_ascii_digit() && n.is_ascii_digit(),
+        '&' => prev.is_uppercase() && n.is_uppercase(),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
 
     /// The tokenizer as it was before the ASCII fast path.
     fn tokenize_into_ref(s: &str, out: &mut Vec<Tok>) {
         out.clear();
-        let b = s.as_bytes();
         let mut it = s.char_indices().peekable();
         while let Some((i, c)) = it.next() {
             if c == '\n' {
@@ -609,27 +617,7 @@ mod tests {
                         it.next();
                         continue;
                     }
-                    // A joiner is kept only when an alphanumeric follows it.
-                    let next = s[j + d.len_utf8()..].chars().next();
-                    let joins = match (d, next) {
-                        ('-', Some(n)) => n.is_alphanumeric() && prev.is_alphanumeric(),
-                        (a, Some(n)) if is_apos(a) => n.is_alphabetic() && prev.is_alphabetic(),
-                        ('.' | ',', Some(n)) => {
-                            prev.is_ascii_digit()
-                            && n.is_ascii_digit()
-                            // "1,2,3" lists: a thousands comma is followed by 3 digits
-                            && (d == '.' || {
-                                let rest = &b[j + 1..];
-                                rest.len() >= 3
-                                    && rest[..3].iter().all(u8::is_ascii_digit)
-                                    && rest.get(3).is_none_or(|x| !x.is_ascii_digit())
-                            })
-                        }
-                        ('/' | ':', Some(n)) => prev.is_ascii_digit() && n.is_ascii_digit(),
-                        ('&', Some(n)) => prev.is_uppercase() && n.is_uppercase(),
-                        _ => false,
-                    };
-                    if joins {
+                    if joins_word(s, j, prev, d) {
                         it.next();
                         continue;
                     }
