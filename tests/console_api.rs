@@ -6,7 +6,6 @@ mod review_support;
 
 use proofline::model::CheckKind;
 use review_support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// (status, headers, body) of one HTTP/1.1 request.
 async fn http(
@@ -16,32 +15,7 @@ async fn http(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (u16, String, String) {
-    let mut s = tokio::net::TcpStream::connect(server.http).await.unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-        server.http
-    );
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    if let Some(b) = body {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            b.len()
-        ));
-    }
-    req.push_str("\r\n");
-    req.push_str(body.unwrap_or(""));
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    (
-        head[9..12].parse().unwrap(),
-        head.to_lowercase(),
-        body.to_string(),
-    )
+    server.http_request(method, path, token, body).await
 }
 
 #[tokio::test]

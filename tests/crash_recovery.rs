@@ -72,18 +72,31 @@ fn drafts_of(r: &pb::GenerateBatchResponse) -> Vec<String> {
     }
 }
 
+/// A Personalization client with the dev token.
+async fn connect_dev(
+    url: String,
+) -> PersonalizationClient<
+    tonic::service::interceptor::InterceptedService<
+        tonic::transport::Channel,
+        proofline::grpc::Bearer,
+    >,
+> {
+    let channel = tonic::transport::Channel::from_shared(url)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    PersonalizationClient::with_interceptor(
+        channel,
+        proofline::grpc::Bearer::new(proofline::auth::DEV_TOKEN),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_batch_loses_and_duplicates_nothing() {
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = spawn(data.path());
-    let mut client = PersonalizationClient::with_interceptor(
-        tonic::transport::Channel::from_shared(url)
-            .unwrap()
-            .connect()
-            .await
-            .unwrap(),
-        proofline::grpc::Bearer::new(proofline::auth::DEV_TOKEN),
-    );
+    let mut client = connect_dev(url).await;
     let mut acked: HashMap<String, Vec<String>> = HashMap::new();
     let mut stream = client
         .generate_batch(tokio_stream::iter(requests()))
@@ -105,14 +118,7 @@ async fn sigkill_mid_batch_loses_and_duplicates_nothing() {
     );
 
     let (mut child, url) = spawn(data.path());
-    let mut client = PersonalizationClient::with_interceptor(
-        tonic::transport::Channel::from_shared(url)
-            .unwrap()
-            .connect()
-            .await
-            .unwrap(),
-        proofline::grpc::Bearer::new(proofline::auth::DEV_TOKEN),
-    );
+    let mut client = connect_dev(url).await;
     let stream = client
         .generate_batch(tokio_stream::iter(requests()))
         .await

@@ -16,7 +16,6 @@ use proofline::llm::LlmConfig;
 use proofline::model::AccountBrief;
 use serde_json::json;
 use support::fake_openai::{FakeOpenAi, Scripted};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ACME_GEN: &str = "acme-generate-token-0001";
 const ACME_REV: &str = "acme-review-token-0002";
@@ -97,24 +96,7 @@ fn hostile_landing(b: &AccountBrief) -> String {
 
 /// (status, lower-cased head, body) of one HTTP/1.1 GET.
 async fn get(server: &TestServer, path: &str, token: Option<&str>) -> (u16, String, String) {
-    let mut s = tokio::net::TcpStream::connect(server.http).await.unwrap();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
-        server.http
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    (
-        head[9..12].parse().unwrap(),
-        head.to_lowercase(),
-        body.to_string(),
-    )
+    server.http_request("GET", path, token, None).await
 }
 
 /// Every tag in `html` (all of them the template's own: a `<` from the text
